@@ -1,0 +1,34 @@
+"""Helper library for the Stephen Port police-failings record.
+
+The public names are imported lazily so that light commands (``python -m analysis run``
+with nothing to do, ``--help``) start without paying for pandas, matplotlib or papermill.
+
+>>> from analysis import load_case
+>>> case = load_case("data")            # doctest: +SKIP
+>>> case.victims["name"].tolist()       # doctest: +SKIP
+['Anthony Walgate', 'Gabriel Kovari', 'Daniel Whitworth', 'Jack Taylor']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "load_case": "analysis.load",
+    "Case": "analysis.load",
+    "DataError": "analysis.problems",
+    "Problem": "analysis.problems",
+    "gap_table": "analysis.gaps",
+    "deaths_view": "analysis.gaps",
+    "save_figure": "analysis.save",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,144 @@
+"""How long the police had: from each missed opportunity to the next death.
+
+Definitions (also in the README, and tested on hand-checked cases):
+
+*Next death.* The first death, other than the one under investigation, that could have
+happened after the opportunity arose.
+
+- ``basis="death"``: among the other victims whose latest possible death date is on or after
+  the opportunity's earliest date, the one with the earliest ``died_earliest`` (ties broken by
+  ``died_latest``). The gap runs from ``max(0, died_earliest - opportunity latest)`` to
+  ``died_latest - opportunity earliest`` days.
+- ``basis="found"``: among the other victims found strictly after the opportunity's earliest
+  date, the one found first. The gap runs from ``max(0, found - opportunity latest)`` to
+  ``found - opportunity earliest`` days (floored at 0, because a gap cannot be negative when
+  the opportunity's interval runs past the discovery).
+
+An opportunity with no later death has no next death and empty (``<NA>``) gaps, not zero.
+The point value for plotting, ``gap_days_mid``, is the middle of the range.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from analysis.load import Case
+
+Basis = Literal["death", "found"]
+
+#: The ``--identified-by`` choices: which bodies' opportunities to keep.
+IDENTIFIED_BY: dict[str, frozenset[str] | None] = {
+    "jury": frozenset({"jury"}),
+    "jury+coroner": frozenset({"jury", "coroner"}),
+    "all": None,
+}
+
+GAP_COLUMNS = [
+    "opportunity_id", "investigation", "date_earliest", "date_latest", "identified_by",
+    "next_death", "next_death_name", "next_earliest", "next_latest",
+    "gap_days_min", "gap_days_max", "gap_days_mid",
+    "deaths_before_arrest", "days_to_arrest_min", "days_to_arrest_max",
+]
+
+
+def select_opportunities(case: Case, identified_by: str = "all", investigation: str | None = None) -> pd.DataFrame:
+    """Opportunities kept by the filters, in date order.
+
+    ``identified_by`` is a key of :data:`IDENTIFIED_BY` (``"jury"`` keeps those the jury named,
+    ``"jury+coroner"`` those the jury or the coroner named, ``"all"`` every one);
+    ``investigation`` is a victim id or ``None`` for all four.
+    """
+    if identified_by not in IDENTIFIED_BY:
+        raise ValueError(f"identified_by must be one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
+    bodies = IDENTIFIED_BY[identified_by]
+    opps = case.opportunities
+    keep = pd.Series(True, index=opps.index)
+    if bodies is not None:
+        keep &= opps["identified_by"].map(lambda named: bool(bodies.intersection(named)))
+    if investigation is not None:
+        if investigation not in set(case.victims["victim_id"]):
+            raise ValueError(f"investigation must be a victim_id ({', '.join(case.victims['victim_id'])}), not {investigation!r}")
+        keep &= opps["investigation"] == investigation
+    return opps[keep].sort_values(["date_earliest", "date_latest", "opportunity_id"], kind="stable")
+
+
+def death_windows(case: Case, basis: Basis = "death") -> pd.DataFrame:
+    """Each victim's death as an interval on the chosen basis: ``victim_id, name, earliest, latest``.
+
+    With ``basis="found"`` both ends are the discovery date.
+    """
+    if basis not in ("death", "found"):
+        raise ValueError(f"basis must be 'death' or 'found', not {basis!r}")
+    v = case.victims
+    start, end = ("died_earliest", "died_latest") if basis == "death" else ("found_date", "found_date")
+    return pd.DataFrame({"victim_id": v["victim_id"], "name": v["name"], "earliest": v[start], "latest": v[end]})
+
+
+def next_death(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.Series | None:
+    """The next death after an opportunity that opened on ``earliest`` (see the module docstring)."""
+    others = windows[windows["victim_id"] != investigation]
+    later = others[others["latest"] >= earliest] if basis == "death" else others[others["earliest"] > earliest]
+    if later.empty:
+        return None
+    return later.sort_values(["earliest", "latest"], kind="stable").iloc[0]
+
+
+def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
+              investigation: str | None = None) -> pd.DataFrame:
+    """One row per missed opportunity: the next death after it and the days between.
+
+    Columns are :data:`GAP_COLUMNS`. Gaps are nullable integers (``<NA>`` where no death
+    followed). ``deaths_before_arrest`` counts the other deaths that could have happened between
+    the opportunity and Port's final arrest; ``days_to_arrest_*`` is how long it stood unused.
+    """
+    windows = death_windows(case, basis)
+    arrest = case.final_arrest
+    rows = []
+    for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
+        start, end = opp.date_earliest, opp.date_latest
+        nxt = next_death(windows, opp.investigation, start, basis)
+        others = windows[windows["victim_id"] != opp.investigation]
+        after = others[(others["latest"] >= start) if basis == "death" else (others["earliest"] > start)]
+        row = {
+            "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
+            "date_earliest": start, "date_latest": end, "identified_by": ";".join(opp.identified_by),
+            "next_death": None, "next_death_name": None, "next_earliest": pd.NaT, "next_latest": pd.NaT,
+            "gap_days_min": None, "gap_days_max": None, "gap_days_mid": None,
+            "deaths_before_arrest": int((after["earliest"] <= arrest).sum()),
+            "days_to_arrest_min": max(0, (arrest - end).days), "days_to_arrest_max": (arrest - start).days,
+        }
+        if nxt is not None:
+            low = max(0, (nxt["earliest"] - end).days)
+            high = (nxt["latest"] - start).days
+            row.update(next_death=nxt["victim_id"], next_death_name=nxt["name"],
+                       next_earliest=nxt["earliest"], next_latest=nxt["latest"],
+                       gap_days_min=low, gap_days_max=high, gap_days_mid=(low + high) / 2)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=GAP_COLUMNS)
+    for column in ("gap_days_min", "gap_days_max", "deaths_before_arrest", "days_to_arrest_min", "days_to_arrest_max"):
+        table[column] = table[column].astype("Int64")
+    table["gap_days_mid"] = table["gap_days_mid"].astype("Float64")
+    for column in ("next_earliest", "next_latest"):
+        table[column] = pd.to_datetime(table[column]).astype("datetime64[s]")
+    return table.reset_index(drop=True)
+
+
+def deaths_view(case: Case, identified_by: str = "all") -> pd.DataFrame:
+    """Per death: the missed opportunities in other investigations that preceded it.
+
+    ``certainly_before`` lists opportunities whose latest date is before the earliest death
+    date; ``possibly_before`` adds those that opened on or before the latest death date.
+    """
+    opps = select_opportunities(case, identified_by)
+    rows = []
+    for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+        other = opps[opps["investigation"] != victim.victim_id]
+        certain = other.loc[other["date_latest"] < victim.died_earliest, "opportunity_id"].tolist()
+        possible = other.loc[other["date_earliest"] <= victim.died_latest, "opportunity_id"].tolist()
+        rows.append({"victim_id": victim.victim_id, "name": victim.name,
+                     "died_earliest": victim.died_earliest, "died_latest": victim.died_latest,
+                     "n_certainly_before": len(certain), "n_possibly_before": len(possible),
+                     "certainly_before": certain, "possibly_before": possible})
+    return pd.DataFrame(rows)

@@ -1,0 +1,248 @@
+"""Load the data package into typed pandas frames, refusing bad data with every problem listed.
+
+Frictionless checks types and keys; this loader checks the same schema (so it can report the
+CSV's own line numbers without a traceback) and what Frictionless cannot: that list references
+resolve, that intervals are ordered, that no body is found before its death could have happened,
+and that every row cites a source.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.problems import DataError, DataMissing, Problem
+from analysis.schema import INTERVALS, LIST_FIELDS, Field, Table, read_tables
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Case:
+    """The whole record, one typed frame per table (see the README's data dictionary).
+
+    Dates are ``datetime64`` columns, enumerations are categoricals and ``;``-lists are
+    Python lists; rows keep the order of the CSV files.
+    """
+
+    victims: pd.DataFrame
+    events: pd.DataFrame
+    opportunities: pd.DataFrame
+    findings: pd.DataFrame
+    sources: pd.DataFrame
+    data_dir: Path
+
+    def victim_name(self, victim_id: str) -> str:
+        """Full name for a victim id, e.g. ``"walgate"`` -> ``"Anthony Walgate"``."""
+        return str(self.victims.set_index("victim_id").at[victim_id, "name"])
+
+    @property
+    def final_arrest(self) -> pd.Timestamp:
+        """Date of Port's last arrest (October 2015), after which he killed no one."""
+        arrests = self.events.loc[self.events["kind"] == "arrest", "date_latest"]
+        if arrests.empty:
+            raise ValueError("the events table has no arrest; the gap analysis needs Port's final arrest")
+        return arrests.max()
+
+
+def load_case(data_dir: str | Path = "data") -> Case:
+    """Read and check every table of the package in ``data_dir``.
+
+    Returns a :class:`Case`. Raises :class:`DataError` listing every problem as
+    ``FILE:LINE: COLUMN: what is wrong (how to fix)``, or :class:`DataMissing` if the directory,
+    the descriptor or a table file cannot be read.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataMissing(f"{data_dir}: not a directory (pass the project's data/ directory)")
+    tables = read_tables(data_dir)
+    problems: list[Problem] = []
+    rows = {name: _read_table(data_dir, table, problems) for name, table in tables.items()}
+    _check_keys(data_dir, tables, rows, problems)
+    _check_rules(data_dir, tables, rows, problems)
+    if problems:
+        raise DataError(problems)
+    frames = {name: _frame(tables[name], rows[name]) for name in tables}
+    return Case(data_dir=data_dir, **frames)
+
+
+def data_fingerprint(data_dir: str | Path = "data") -> str:
+    """SHA-256 over the descriptor and every CSV in ``data_dir`` (names and bytes), sorted."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(data_dir).glob("*")):
+        if path.suffix in {".csv", ".json"} and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# --- reading one file ---------------------------------------------------------------------
+
+
+def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[tuple[int, Row]]:
+    """Parse one CSV into (line, typed row) pairs, adding a Problem for each bad cell."""
+    path = data_dir / table.path
+    where = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataMissing(f"{path}: not found (the descriptor lists it as table '{table.name}')") from None
+    except OSError as exc:
+        raise DataMissing(f"{path}: cannot be read: {exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(where, line, "(encoding)",
+                                f"byte 0x{raw[exc.start]:02x} is not UTF-8 (re-save the file as UTF-8)"))
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        problems.append(Problem(where, 1, "(header)",
+                                f"file is empty (it needs the header row: {','.join(table.field_names)})"))
+        return []
+    missing = [n for n in table.field_names if n not in header]
+    extra = [h for h in header if h not in table.field_names]
+    for name in missing:
+        problems.append(Problem(where, 1, name, "column missing from the header (add it; it may be empty where optional)"))
+    for name in extra:
+        problems.append(Problem(where, 1, name or "(blank)",
+                                "column not in datapackage.json (remove it, or add it to the schema)"))
+    if missing or extra:
+        return []
+    fields = {f.name: f for f in table.fields}
+    out: list[tuple[int, Row]] = []
+    end_of_previous = reader.line_num
+    for cells in reader:
+        line, end_of_previous = end_of_previous + 1, reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(Problem(where, line, "(row)",
+                                    f"has {len(cells)} fields but the header has {len(header)} "
+                                    "(quote any cell that contains a comma)"))
+            continue
+        row: Row = {}
+        for name, cell in zip(header, cells):
+            value, error = _parse_cell(fields[name], cell)
+            if error:
+                problems.append(Problem(where, line, name, error))
+            row[name] = value
+        out.append((line, row))
+    return out
+
+
+def _parse_cell(spec: Field, cell: str) -> tuple[object, str | None]:
+    """Typed value of one cell, or an error message saying how to fix it."""
+    text = cell.strip()
+    if text != cell:
+        return None, f"{cell!r} has leading or trailing spaces (remove them)"
+    if text == "":
+        return None, ("is required (fill it in)" if spec.required else None)
+    if spec.enum and text not in spec.enum:
+        return None, f"{text!r} is not one of {', '.join(spec.enum)}"
+    if spec.pattern and not spec.pattern.fullmatch(text):
+        return None, f"{text!r} does not match the pattern {spec.pattern.pattern} (see datapackage.json)"
+    if spec.type == "date":
+        if not _ISO_DATE.fullmatch(text):
+            return None, f"{text!r} is not a date (write YYYY-MM-DD; an uncertain day is an earliest..latest interval)"
+        try:
+            return date.fromisoformat(text), None
+        except ValueError:
+            return None, f"{text!r} is not a real calendar date (check the month and day)"
+    if spec.type == "integer":
+        if not re.fullmatch(r"-?\d+", text):
+            return None, f"{text!r} is not a whole number"
+        number = int(text)
+        if spec.minimum is not None and number < spec.minimum or spec.maximum is not None and number > spec.maximum:
+            return None, f"{number} is outside {spec.minimum}..{spec.maximum}"
+        return number, None
+    if spec.name in LIST_FIELDS:
+        items = text.split(";")
+        if len(set(items)) != len(items):
+            return None, f"{text!r} lists an id twice (list each once)"
+        return items, None
+    return text, None
+
+
+# --- checks across rows and tables --------------------------------------------------------
+
+
+def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
+    """Unique primary keys, foreign keys, and list references that resolve."""
+    keys: dict[str, set] = {}
+    for name, table in tables.items():
+        seen: dict[object, int] = {}
+        where = str(data_dir / table.path)
+        for line, row in rows[name]:
+            key = row[table.primary_key]
+            if key is None:
+                continue
+            if key in seen:
+                problems.append(Problem(where, line, table.primary_key,
+                                        f"{key!r} duplicates line {seen[key]} (ids must be unique; rename one)"))
+            else:
+                seen[key] = line
+        keys[name] = set(seen)
+    for name, table in tables.items():
+        where = str(data_dir / table.path)
+        refs = dict(table.foreign_keys)
+        refs.update({f: (target, None) for f, target in LIST_FIELDS.items() if target and f in table.field_names})
+        for column, (target, _) in refs.items():
+            for line, row in rows[name]:
+                value = row.get(column)
+                for item in value if isinstance(value, list) else [value] if value else []:
+                    if item not in keys.get(target, set()):
+                        problems.append(Problem(where, line, column,
+                                                f"{item!r} is not a {tables[target].primary_key} in {tables[target].path} "
+                                                f"(add it there or correct the id)"))
+
+
+def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
+    """Ordered intervals, bodies found no earlier than death, a source on every row."""
+    for name, table in tables.items():
+        where = str(data_dir / table.path)
+        start, end = INTERVALS.get(name, (None, None))
+        for line, row in rows[name]:
+            if start and row[start] and row[end] and row[start] > row[end]:
+                problems.append(Problem(where, line, end,
+                                        f"{row[end]} is before {start} {row[start]} (an interval runs earliest..latest; swap them)"))
+            if "source_ids" in row and row.get("source_ids") == []:
+                problems.append(Problem(where, line, "source_ids", "cites no source (every row needs one)"))
+            if name == "victims" and row["found_date"]:
+                if row["died_earliest"] and row["found_date"] < row["died_earliest"]:
+                    problems.append(Problem(where, line, "found_date",
+                                            f"{row['found_date']} is before died_earliest {row['died_earliest']} "
+                                            "(a body cannot be found before the death; check both dates)"))
+                elif row["died_latest"] and row["died_latest"] > row["found_date"]:
+                    problems.append(Problem(where, line, "died_latest",
+                                            f"{row['died_latest']} is after found_date {row['found_date']} "
+                                            "(he cannot have died after he was found; set died_latest <= found_date)"))
+
+
+# --- typed frames -------------------------------------------------------------------------
+
+
+def _frame(table: Table, rows: list[tuple[int, Row]]) -> pd.DataFrame:
+    data = {f.name: [row[f.name] for _, row in rows] for f in table.fields}
+    frame = pd.DataFrame(data, columns=table.field_names)
+    for spec in table.fields:
+        column = frame[spec.name]
+        if spec.type == "date":
+            frame[spec.name] = pd.to_datetime(column).astype("datetime64[s]")
+        elif spec.type == "integer":
+            frame[spec.name] = column.astype("Int64")
+        elif spec.enum:
+            frame[spec.name] = pd.Categorical(column, categories=list(spec.enum))
+        elif spec.name in LIST_FIELDS:
+            frame[spec.name] = [value if isinstance(value, list) else [] for value in column]
+    return frame

@@ -1,0 +1,265 @@
+"""Batch runs: execute the notebooks named in ``notebooks/runs.yaml`` with papermill.
+
+Each run executes in its own staging folder under ``build/stage/NAME`` (a copy of the notebook
+beside links to ``data/``), so the notebook's own relative defaults (``../data``,
+``../figures``) work unchanged and nothing reaches ``figures/`` until the run has succeeded.
+Then its figures are renamed into place, a *published* run's executed notebook (volatile
+metadata removed) replaces the one in ``notebooks/``, and ``figures/manifest.json`` records what
+made each figure. A run whose inputs (notebook source, parameters, data, library code) hash as
+they did at its last success is skipped, and a batch with nothing to do imports neither pandas
+nor papermill.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from analysis.save import write_atomic
+
+RUNS_FILE = "notebooks/runs.yaml"
+MANIFEST = "manifest.json"
+KERNEL = "port-inquests"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One entry of runs.yaml."""
+
+    name: str
+    notebook: str
+    figures: tuple[str, ...]
+    parameters: dict = field(default_factory=dict)
+    publish: bool = False
+
+
+@dataclass
+class Paths:
+    root: Path
+    figures: Path
+    notebooks: Path
+    build: Path
+
+    @property
+    def source_notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+
+def read_runs(path: Path) -> list[Run]:
+    """Parse runs.yaml; raise ValueError naming the file and entry if an entry is malformed."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    runs = []
+    for i, entry in enumerate(raw.get("runs", []), start=1):
+        try:
+            runs.append(Run(name=entry["name"], notebook=entry["notebook"], figures=tuple(entry.get("figures", [])),
+                            parameters=dict(entry.get("parameters") or {}), publish=bool(entry.get("publish", False))))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: run #{i}: missing or malformed {exc} (each run needs name and notebook)") from None
+    names = [r.name for r in runs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate run names {duplicates}")
+    published = [r.notebook for r in runs if r.publish]
+    if len(published) != len(set(published)):
+        raise ValueError(f"{path}: a notebook may have only one published run")
+    return runs
+
+
+def _sha256(*chunks: bytes) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(len(chunk).to_bytes(8, "big") + chunk)
+    return digest.hexdigest()
+
+
+def notebook_source_hash(path: Path) -> str:
+    """Hash of a notebook's cells (type, tags, source) and kernel, ignoring outputs and counts."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [(c["cell_type"], c.get("metadata", {}).get("tags", []), "".join(c["source"]) if isinstance(c["source"], list)
+              else c["source"]) for c in nb["cells"]]
+    return _sha256(json.dumps([cells, nb.get("metadata", {}).get("kernelspec", {})], sort_keys=True).encode())
+
+
+def code_hash(root: Path) -> str:
+    """Hash of the library's source files."""
+    files = sorted((root / "analysis").glob("*.py"))
+    return _sha256(*[p.name.encode() + b"\0" + p.read_bytes() for p in files])
+
+
+def data_hash(data_dir: Path) -> str:
+    """Hash of the data package (same as :func:`analysis.load.data_fingerprint`, without pandas)."""
+    digest = hashlib.sha256()
+    for path in sorted(data_dir.glob("*")):
+        if path.suffix in {".csv", ".json"} and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def run_inputs_hash(run: Run, paths: Paths, data: str, code: str) -> str:
+    """Everything a run's outputs depend on, as one hash."""
+    spec = json.dumps({"notebook": run.notebook, "parameters": run.parameters, "figures": run.figures,
+                       "publish": run.publish}, sort_keys=True)
+    return _sha256(spec.encode(), notebook_source_hash(paths.source_notebooks / run.notebook).encode(),
+                   data.encode(), code.encode())
+
+
+def read_manifest(figures_dir: Path) -> dict:
+    try:
+        return json.loads((figures_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"runs": {}, "figures": {}}
+
+
+def is_up_to_date(run: Run, manifest: dict, inputs: str, paths: Paths) -> bool:
+    """True if the last success of ``run`` had the same inputs and its outputs are all present."""
+    if manifest["runs"].get(run.name, {}).get("inputs_sha256") != inputs:
+        return False
+    wanted = [paths.figures / f"{name}.{ext}" for name in run.figures for ext in ("svg", "png")]
+    if run.publish:
+        wanted.append(paths.notebooks / run.notebook)
+    return all(p.exists() for p in wanted)
+
+
+def normalise_notebook(nb: dict) -> dict:
+    """Drop what changes from run to run (timings, paths) so an unchanged run rewrites identical bytes."""
+    nb.get("metadata", {}).pop("papermill", None)
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {})
+        meta.pop("papermill", None)
+        meta.pop("execution", None)
+    return nb
+
+
+def dump_notebook(nb: dict) -> str:
+    """Serialise as nbformat does (indent 1, sorted keys), so Jupyter's own saves change nothing."""
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL if KERNEL in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+def _ipc_kernel_manager() -> type:
+    """A kernel manager on local IPC sockets: nothing listens on the network, and ipykernel
+    does not warn about unencrypted TCP on every run."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
+def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
+    """Execute one run in its staging folder; return (executed notebook, staged figures dir)."""
+    import papermill
+
+    stage = paths.build / "stage" / run.name
+    shutil.rmtree(stage, ignore_errors=True)
+    (stage / "notebooks").mkdir(parents=True)
+    (stage / "figures").mkdir()
+    (stage / "data").symlink_to((paths.root / "data").resolve(), target_is_directory=True)
+    staged_nb = stage / "notebooks" / run.notebook
+    shutil.copyfile(paths.source_notebooks / run.notebook, staged_nb)
+    executed = paths.build / "runs" / f"{run.name}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(str(staged_nb), str(executed), parameters=run.parameters or None,
+                               cwd=str(stage / "notebooks"), kernel_name=kernel, progress_bar=False,
+                               log_output=False, report_mode=False, kernel_manager_class=_ipc_kernel_manager())
+    return executed, stage / "figures"
+
+
+def publish(run: Run, paths: Paths, executed: Path, staged_figures: Path, data: str) -> dict:
+    """Move a successful run's outputs into place; return its manifest entries for figures."""
+    missing = [n for n in run.figures if not (staged_figures / f"{n}.svg").exists()]
+    if missing:
+        raise RuntimeError(f"run {run.name!r} did not write figures {missing} that runs.yaml expects")
+    entries = {}
+    paths.figures.mkdir(parents=True, exist_ok=True)
+    for name in run.figures:
+        for suffix in (".svg", ".png", ".alt.txt"):
+            os.replace(staged_figures / f"{name}{suffix}", paths.figures / f"{name}{suffix}")
+        entries[name] = {"run": run.name, "notebook": f"notebooks/{run.notebook}", "parameters": run.parameters,
+                         "data_sha256": data,
+                         "alt_text": (paths.figures / f"{name}.alt.txt").read_text(encoding="utf-8").strip()}
+    if run.publish:
+        nb = normalise_notebook(json.loads(executed.read_text(encoding="utf-8")))
+        write_atomic(paths.notebooks / run.notebook, lambda tmp: tmp.write_text(dump_notebook(nb), encoding="utf-8"))
+    return entries
+
+
+def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | None = None, root: Path = Path("."),
+              figures_dir: Path | None = None, notebooks_dir: Path | None = None, build_dir: Path | None = None) -> int:
+    """Run the selected runs (all by default) that are out of date; return the exit code."""
+    root = Path(root).resolve()
+    paths = Paths(root=root, figures=Path(figures_dir or root / "figures").resolve(),
+                  notebooks=Path(notebooks_dir or root / "notebooks").resolve(),
+                  build=Path(build_dir or root / "build").resolve())
+    runs = read_runs(root / RUNS_FILE)
+    unknown = sorted(set(names or []) - {r.name for r in runs})
+    if unknown:
+        print(f"error: no run named {', '.join(unknown)} in {RUNS_FILE} (have: {', '.join(r.name for r in runs)})",
+              file=sys.stderr)
+        return 2
+    selected = [r for r in runs if not names or r.name in names]
+    data, code = data_hash(root / "data"), code_hash(root)
+    manifest = read_manifest(paths.figures)
+    inputs = {r.name: run_inputs_hash(r, paths, data, code) for r in selected}
+    todo = [r for r in selected if force or not is_up_to_date(r, manifest, inputs[r.name], paths)]
+    if not todo:
+        print(f"Nothing to do: {len(selected)} run(s) up to date with data, notebooks and library.")
+        return 0
+
+    from analysis.load import load_case  # validate once, before any kernel starts
+
+    load_case(root / "data")
+    kernel = _kernel_name()
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    print(f"Running {len(todo)} of {len(selected)} run(s) on {jobs} worker(s); "
+          f"{len(selected) - len(todo)} up to date.", flush=True)
+    failures, started = [], time.perf_counter()
+    import papermill  # noqa: F401  # imported once here; forked workers inherit it instead of paying again
+
+    # Processes, not threads: papermill changes the working directory of the process it runs in.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {pool.submit(execute, r, paths, kernel): r for r in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            run = futures[future]
+            elapsed = time.perf_counter() - started
+            try:
+                executed, staged = future.result()
+                entries = publish(run, paths, executed, staged, data)
+            except Exception as exc:  # one failed run must not stop the others
+                failures.append(run)
+                where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
+                reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
+                print(f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
+                      f"    executed notebook with the error: {where}", file=sys.stderr, flush=True)
+                continue
+            manifest["runs"][run.name] = {"inputs_sha256": inputs[run.name], "notebook": f"notebooks/{run.notebook}",
+                                          "parameters": run.parameters}
+            manifest["figures"].update(entries)
+            print(f"[{done}/{len(todo)}] {run.name}: ok ({', '.join(run.figures) or 'no figures'}) at {elapsed:.1f} s",
+                  flush=True)
+    manifest = {"runs": dict(sorted(manifest["runs"].items())), "figures": dict(sorted(manifest["figures"].items()))}
+    write_atomic(paths.figures / MANIFEST,
+                 lambda tmp: tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                            encoding="utf-8"))
+    shutil.rmtree(paths.build / "stage", ignore_errors=True)
+    if failures:
+        print(f"{len(failures)} run(s) failed: {', '.join(r.name for r in failures)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,63 @@
+"""Write figures atomically and byte-stably.
+
+Each format is rendered into a temporary file beside its target and renamed into place, so
+a failure part-way leaves the previous figure intact; volatile metadata (dates, software
+versions) is dropped so the same data gives the same bytes on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from analysis.style import house_style
+
+FORMATS = ("svg", "png")
+
+
+def alt_text(fig: Figure) -> str:
+    """The figure's alt text, set by the function that drew it."""
+    text = getattr(fig, "alt_text", "")
+    if not text:
+        raise ValueError("figure has no alt text: set fig.alt_text in the function that draws it")
+    return text
+
+
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_figure(fig: Figure, name: str, out_dir: str | Path = "figures") -> list[Path]:
+    """Write ``fig`` as ``NAME.svg``, ``NAME.png`` and its alt text as ``NAME.alt.txt``.
+
+    Returns the paths written. ``name`` says what the figure shows, e.g. ``"gaps-to-next-death"``.
+    """
+    out = Path(out_dir)
+    alt = alt_text(fig)
+    title = fig.get_suptitle() or name
+    metadata = {
+        "svg": {"Date": None, "Creator": None, "Title": title, "Description": alt},
+        "png": {"Software": None, "Title": title, "Description": alt},
+    }
+    written = []
+    with house_style():
+        for fmt in FORMATS:
+            target = out / f"{name}.{fmt}"
+            write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=metadata[fmt]))
+            written.append(target)
+    alt_path = out / f"{name}.alt.txt"
+    write_atomic(alt_path, lambda tmp: tmp.write_text(alt + "\n", encoding="utf-8"))
+    return [*written, alt_path]

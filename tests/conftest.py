@@ -1,0 +1,69 @@
+"""Shared fixtures: the project root, the real data, and small hand-made packages."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+HEADERS = {
+    "victims": "victim_id,name,age,home_town,died_earliest,died_latest,found_date,found_place,classified_at_time,source_ids,notes",
+    "events": "event_id,date_earliest,date_latest,kind,victim_id,summary,source_ids,notes",
+    "opportunities": "opportunity_id,date_earliest,date_latest,investigation,actor,missed,would_have,identified_by,source_ids,notes",
+    "findings": "finding_id,date,body,victim_id,kind,summary,opportunity_ids,source_ids,notes",
+    "sources": "source_id,title,publisher,published,url,kind,notes",
+}
+
+
+def write_package(folder: Path, **tables: list[dict]) -> Path:
+    """Write a data package into ``folder``: the real descriptor plus the given rows per table.
+
+    Tables not given get one harmless row (or the four-victim default for ``victims``).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DATA / "datapackage.json", folder / "datapackage.json")
+    defaults = {
+        "sources": [{"source_id": "src-a", "title": "A report", "publisher": "Publisher", "published": "2021-12-10",
+                     "url": "https://example.org/a", "kind": "press"}],
+        "victims": [victim("walgate", "2014-06-17", "2014-06-19", "2014-06-19"),
+                    victim("kovari", "2014-08-25", "2014-08-28", "2014-08-28"),
+                    victim("whitworth", "2014-09-18", "2014-09-20", "2014-09-20"),
+                    victim("taylor", "2015-09-13", "2015-09-14", "2015-09-14")],
+        "events": [{"event_id": "ev-x-01", "date_earliest": "2015-10-15", "date_latest": "2015-10-15",
+                    "kind": "arrest", "summary": "Port arrested.", "source_ids": "src-a"}],
+        "opportunities": [],
+        "findings": [],
+    }
+    for name, header in HEADERS.items():
+        rows = tables.get(name, defaults[name])
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, header.split(","), lineterminator="\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: row.get(k, "") for k in header.split(",")})
+    return folder
+
+
+def victim(victim_id: str, earliest: str, latest: str, found: str) -> dict:
+    return {"victim_id": victim_id, "name": f"Test {victim_id.title()}", "age": "25", "died_earliest": earliest,
+            "died_latest": latest, "found_date": found, "found_place": "Barking", "source_ids": "src-a"}
+
+
+def opportunity(opportunity_id: str, earliest: str, latest: str, investigation: str,
+                identified_by: str = "jury") -> dict:
+    return {"opportunity_id": opportunity_id, "date_earliest": earliest, "date_latest": latest,
+            "investigation": investigation, "actor": "borough CID", "missed": "something", "would_have": "something else",
+            "identified_by": identified_by, "source_ids": "src-a"}
+
+
+@pytest.fixture()
+def real_copy(tmp_path: Path) -> Path:
+    """A writable copy of the committed data directory."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target

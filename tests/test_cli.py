@@ -1,0 +1,77 @@
+"""The command line: exit codes, messages on stderr, no tracebacks, and the gap table formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import DATA, ROOT
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_validate_ok_prints_one_line():
+    done = cli("validate", str(DATA))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and "valid" in done.stdout
+
+
+def test_validate_invalid_exits_1_with_file_line_column(real_copy):
+    path = real_copy / "events.csv"
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = text[1].split(",")
+    cells[1] = "2014-02-30"
+    path.write_text(text[0] + ",".join(cells) + "".join(text[2:]), encoding="utf-8")
+    done = cli("validate", str(real_copy))
+    assert done.returncode == 1
+    assert f"{path}:2: date_earliest: '2014-02-30' is not a real calendar date" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_validate_missing_directory_exits_2(tmp_path):
+    done = cli("validate", str(tmp_path / "absent"))
+    assert done.returncode == 2
+    assert "not a directory" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_missing_descriptor_exits_2(tmp_path):
+    done = cli("validate", str(tmp_path))
+    assert done.returncode == 2
+    assert "datapackage.json: not found" in done.stderr
+
+
+def test_help():
+    done = cli("-h")
+    assert done.returncode == 0 and "validate" in done.stdout and "gaps" in done.stdout
+
+
+def test_gaps_csv_has_one_row_per_opportunity():
+    from analysis import load_case
+
+    done = cli("gaps", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [r["opportunity_id"] for r in rows] == sorted(
+        load_case(DATA).opportunities.sort_values(["date_earliest", "date_latest", "opportunity_id"])["opportunity_id"],
+        key=[r["opportunity_id"] for r in rows].index)
+    assert len(rows) == len(load_case(DATA).opportunities)
+    taylor = [r for r in rows if r["investigation"] == "taylor"]
+    assert taylor and all(r["next_death"] == "" and r["gap_days_min"] == "" for r in taylor)
+
+
+def test_gaps_json_and_filters():
+    done = cli("gaps", "--format", "json", "--basis", "found", "--investigation", "walgate")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows and {r["investigation"] for r in rows} == {"walgate"}
+
+
+def test_gaps_rejects_unknown_basis():
+    done = cli("gaps", "--basis", "guess")
+    assert done.returncode == 2 and "invalid choice" in done.stderr

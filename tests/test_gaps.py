@@ -1,0 +1,107 @@
+"""Gap analysis on small packages whose answers were worked out by hand.
+
+The test package (tests/conftest.py) has deaths Walgate 17-19 Jun 2014 (found 19 Jun),
+Kovari 25-28 Aug 2014 (found 28 Aug), Whitworth 18-20 Sep 2014 (found 20 Sep),
+Taylor 13-14 Sep 2015 (found 14 Sep) and Port's arrest on 15 Oct 2015.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import load_case
+from analysis.gaps import deaths_view, gap_table
+from conftest import opportunity, write_package
+
+
+@pytest.fixture()
+def case(tmp_path):
+    return load_case(write_package(tmp_path / "d", opportunities=[
+        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury"),
+        opportunity("op-k-01", "2014-09-19", "2014-09-19", "kovari", "coroner"),     # inside Whitworth's interval
+        opportunity("op-d-01", "2014-09-21", "2014-10-31", "whitworth", "iopc;press"),
+        opportunity("op-t-01", "2015-09-20", "2015-09-20", "taylor", "family"),
+        opportunity("op-w-02", "2014-06-18", "2014-06-18", "walgate", "jury;coroner"),  # inside its own death
+        opportunity("op-k-02", "2014-08-28", "2014-08-28", "kovari", "police"),     # on the day Kovari was found
+    ]))
+
+
+def row(table: pd.DataFrame, opportunity_id: str) -> pd.Series:
+    return table.set_index("opportunity_id").loc[opportunity_id]
+
+
+def test_next_death_and_range_on_the_death_basis(case):
+    gaps = gap_table(case)
+    w = row(gaps, "op-w-01")
+    # 20 Jun -> 25 Aug 2014 is 66 days; 20 Jun -> 28 Aug is 69.
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"], w["gap_days_mid"]) == ("kovari", 66, 69, 67.5)
+    assert w["deaths_before_arrest"] == 3
+    # 20 Jun 2014 -> 15 Oct 2015 is 482 days.
+    assert (w["days_to_arrest_min"], w["days_to_arrest_max"]) == (482, 482)
+
+
+def test_opportunity_inside_another_death_interval_has_gap_from_zero(case):
+    k = row(gap_table(case), "op-k-01")
+    # 19 Sep falls inside Whitworth's 18-20 Sep: he may already have died (0) or died a day later (1).
+    assert (k["next_death"], k["gap_days_min"], k["gap_days_max"]) == ("whitworth", 0, 1)
+
+
+def test_interval_opportunity_to_a_death_a_year_later(case):
+    d = row(gap_table(case), "op-d-01")
+    # 31 Oct 2014 -> 13 Sep 2015 is 317 days; 21 Sep 2014 -> 14 Sep 2015 is 358.
+    assert (d["next_death"], d["gap_days_min"], d["gap_days_max"]) == ("taylor", 317, 358)
+    assert d["deaths_before_arrest"] == 1
+
+
+def test_no_later_death_gives_empty_gaps_not_zero(case):
+    t = row(gap_table(case), "op-t-01")
+    assert t["next_death"] is None or pd.isna(t["next_death"])
+    assert pd.isna(t["gap_days_min"]) and pd.isna(t["gap_days_max"]) and pd.isna(t["gap_days_mid"])
+    assert t["deaths_before_arrest"] == 0
+
+
+def test_the_death_under_investigation_is_never_the_next_death(case):
+    w = row(gap_table(case), "op-w-02")
+    # 18 Jun lies inside Walgate's own interval; the next death is Kovari's: 18 Jun -> 25 Aug is 68, -> 28 Aug is 71.
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 68, 71)
+
+
+def test_found_basis_uses_discovery_dates_strictly_after(case):
+    gaps = gap_table(case, basis="found")
+    assert (row(gaps, "op-k-01")["next_death"], row(gaps, "op-k-01")["gap_days_min"]) == ("whitworth", 1)
+    # Kovari was found on 28 Aug, the day of op-k-02; the next body found after it is Whitworth's, 23 days later.
+    k2 = row(gaps, "op-k-02")
+    assert (k2["next_death"], k2["gap_days_min"], k2["gap_days_max"]) == ("whitworth", 23, 23)
+    w = row(gaps, "op-w-01")
+    # 20 Jun -> 28 Aug 2014 is 69 days on both ends.
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 69, 69)
+
+
+def test_found_basis_floors_at_zero_when_the_interval_passes_the_discovery(tmp_path):
+    case = load_case(write_package(tmp_path / "d", opportunities=[
+        opportunity("op-w-01", "2014-08-20", "2014-09-05", "walgate")]))
+    w = row(gap_table(case, basis="found"), "op-w-01")
+    # Found 28 Aug: 28 Aug - 5 Sep is negative, so the range starts at 0; 20 Aug -> 28 Aug is 8.
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 0, 8)
+
+
+def test_identified_by_and_investigation_filters(case):
+    assert set(gap_table(case, identified_by="jury")["opportunity_id"]) == {"op-w-01", "op-w-02"}
+    assert set(gap_table(case, identified_by="jury+coroner")["opportunity_id"]) == {"op-w-01", "op-w-02", "op-k-01"}
+    assert len(gap_table(case, identified_by="all")) == 6
+    assert set(gap_table(case, investigation="kovari")["opportunity_id"]) == {"op-k-01", "op-k-02"}
+    with pytest.raises(ValueError, match="identified_by"):
+        gap_table(case, identified_by="the jury")
+    with pytest.raises(ValueError, match="basis"):
+        gap_table(case, basis="guess")
+
+
+def test_deaths_view_counts_other_investigations_only(case):
+    view = deaths_view(case).set_index("victim_id")
+    # Kovari (25-28 Aug): op-w-02 (18 Jun) and op-w-01 (20 Jun) came certainly before; op-k-* are his own.
+    assert view.loc["kovari", "certainly_before"] == ["op-w-02", "op-w-01"]
+    # Whitworth (18-20 Sep): op-k-01 (19 Sep) is only possibly before.
+    assert view.loc["whitworth", "n_certainly_before"] == 3
+    assert view.loc["whitworth", "n_possibly_before"] == 4
+    assert view.loc["walgate", "n_possibly_before"] == 0

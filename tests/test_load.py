@@ -1,0 +1,165 @@
+"""The loader on the real data, and each kind of bad input reported by file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import DataError, load_case
+from analysis.problems import DataMissing
+from conftest import DATA
+
+
+def test_real_data_loads_with_types():
+    case = load_case(DATA)
+    assert pd.api.types.is_datetime64_any_dtype(case.events["date_earliest"])
+    assert isinstance(case.events["kind"].dtype, pd.CategoricalDtype)
+    assert "death" in list(case.events["kind"].cat.categories)
+    assert all(isinstance(ids, list) and ids for ids in case.opportunities["source_ids"])
+    assert str(case.victims["age"].dtype) == "Int64"
+
+
+def replace_in(path: Path, old: str, new: str, count: int = 1) -> int:
+    """Replace text in a CSV and return the 1-based line number of the first change."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def problems_of(data_dir: Path) -> list[str]:
+    with pytest.raises(DataError) as caught:
+        load_case(data_dir)
+    return [str(p) for p in caught.value.problems]
+
+
+def first_data_line(path: Path) -> str:
+    return path.read_text(encoding="utf-8").splitlines()[1]
+
+
+def test_bad_date_names_file_line_column(real_copy):
+    events = real_copy / "events.csv"
+    cells = first_data_line(events).split(",")
+    line = replace_in(events, ",".join(cells[:2]), f"{cells[0]},2014-13-40")
+    assert problems_of(real_copy) == [f"{events}:{line}: date_earliest: '2014-13-40' is not a real calendar date (check the month and day)"]
+
+
+def test_text_in_a_date_column(real_copy):
+    victims = real_copy / "victims.csv"
+    line = replace_in(victims, "2014-06-19", "19 June 2014")
+    found = problems_of(real_copy)
+    assert any(p.startswith(f"{victims}:{line}: ") and "is not a date (write YYYY-MM-DD" in p for p in found), found
+
+
+def test_missing_column(real_copy):
+    sources = real_copy / "sources.csv"
+    rows = [line.split(",") for line in sources.read_text(encoding="utf-8").splitlines()]
+    assert rows[0][-1] == "notes"
+    # Drop the last column of the header only: the file still parses, the header is wrong.
+    text = sources.read_text(encoding="utf-8").replace(",notes\n", "\n", 1)
+    sources.write_text(text, encoding="utf-8")
+    found = problems_of(real_copy)
+    assert f"{sources}:1: notes: column missing from the header (add it; it may be empty where optional)" in found
+
+
+def test_duplicate_id(real_copy):
+    opps = real_copy / "opportunities.csv"
+    lines = opps.read_text(encoding="utf-8").splitlines(keepends=True)
+    first_id = lines[1].split(",")[0]
+    second_id = lines[2].split(",")[0]
+    opps.write_text(lines[0] + lines[1] + lines[2].replace(second_id, first_id, 1) + "".join(lines[3:]), encoding="utf-8")
+    found = problems_of(real_copy)
+    assert any(p.startswith(f"{opps}:3: opportunity_id: '{first_id}' duplicates line 2") for p in found), found
+
+
+def test_unknown_source_reference(real_copy):
+    events = real_copy / "events.csv"
+    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
+    sid = load_case(real_copy).events.loc[0, "source_ids"][0]
+    row = lines[1].replace(sid, "no-such-source", 1)
+    events.write_text(lines[0] + row + "".join(lines[2:]), encoding="utf-8")
+    found = problems_of(real_copy)
+    assert any(p.startswith(f"{events}:2: source_ids: 'no-such-source' is not a source_id in sources.csv") for p in found), found
+
+
+def test_unknown_victim_reference(real_copy):
+    opps = real_copy / "opportunities.csv"
+    line = replace_in(opps, ",walgate,", ",walgat,")
+    found = problems_of(real_copy)
+    assert any(p.startswith(f"{opps}:{line}: investigation: 'walgat' is not a victim_id in victims.csv") for p in found), found
+
+
+def test_reversed_interval(tmp_path):
+    from conftest import opportunity, write_package
+
+    data = write_package(tmp_path / "d", opportunities=[opportunity("op-w-01", "2014-07-10", "2014-07-01", "walgate")])
+    assert problems_of(data) == [
+        f"{data / 'opportunities.csv'}:2: date_latest: 2014-07-01 is before date_earliest 2014-07-10 "
+        "(an interval runs earliest..latest; swap them)"]
+
+
+def test_body_found_before_death(tmp_path):
+    from conftest import victim, write_package
+
+    data = write_package(tmp_path / "d", victims=[victim("walgate", "2014-06-17", "2014-06-19", "2014-06-10")])
+    found = problems_of(data)
+    assert found == [f"{data / 'victims.csv'}:2: found_date: 2014-06-10 is before died_earliest 2014-06-17 "
+                     "(a body cannot be found before the death; check both dates)"]
+
+
+def test_row_without_source(tmp_path):
+    from conftest import opportunity, write_package
+
+    row = opportunity("op-w-01", "2014-07-01", "2014-07-02", "walgate") | {"source_ids": ""}
+    data = write_package(tmp_path / "d", opportunities=[row])
+    assert problems_of(data) == [f"{data / 'opportunities.csv'}:2: source_ids: is required (fill it in)"]
+
+
+def test_empty_file(real_copy):
+    (real_copy / "findings.csv").write_bytes(b"")
+    found = problems_of(real_copy)
+    assert found[0].startswith(f"{real_copy / 'findings.csv'}:1: (header): file is empty")
+
+
+def test_wrong_encoding(real_copy):
+    victims = real_copy / "victims.csv"
+    raw = victims.read_bytes()
+    victims.write_bytes(raw.replace(b"Barking", "Bärking".encode("latin-1"), 1))
+    line = raw[: raw.index(b"Barking")].count(b"\n") + 1
+    assert problems_of(real_copy) == [f"{victims}:{line}: (encoding): byte 0xe4 is not UTF-8 (re-save the file as UTF-8)"]
+
+
+def test_every_problem_is_listed_not_just_the_first(tmp_path):
+    from conftest import opportunity, write_package
+
+    data = write_package(tmp_path / "d", opportunities=[
+        opportunity("op-w-01", "2014-07-10", "2014-07-01", "walgate"),
+        opportunity("op-w-02", "2014-07-01", "2014-07-02", "nobody", identified_by="jury;jury"),
+    ])
+    found = problems_of(data)
+    assert len(found) == 3, found
+    assert [p.split(": ")[1] for p in found] == ["date_latest", "identified_by", "investigation"]
+
+
+def test_wrong_field_count_suggests_quoting(tmp_path):
+    from conftest import write_package
+
+    data = write_package(tmp_path / "d")
+    path = data / "events.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "ev-x-02,2015-10-16,2015-10-16,court,,Port appeared, in court.,src-a,\n",
+                    encoding="utf-8")
+    assert problems_of(data) == [f"{path}:3: (row): has 9 fields but the header has 8 (quote any cell that contains a comma)"]
+
+
+def test_missing_directory_raises_data_missing(tmp_path):
+    with pytest.raises(DataMissing, match="not a directory"):
+        load_case(tmp_path / "nope")
+
+
+def test_missing_table_file_raises_data_missing(real_copy):
+    (real_copy / "events.csv").unlink()
+    with pytest.raises(DataMissing, match="events.csv: not found"):
+        load_case(real_copy)
