@@ -66,8 +66,10 @@ def load_case(data_dir: str | Path = "data") -> Case:
         raise DataMissing(f"{data_dir}: not a directory (pass the project's data/ directory)")
     tables = read_tables(data_dir)
     problems: list[Problem] = []
-    rows = {name: _read_table(data_dir, table, problems) for name, table in tables.items()}
-    _check_keys(data_dir, tables, rows, problems)
+    parsed = {name: _read_table(data_dir, table, problems) for name, table in tables.items()}
+    unusable = {name for name, rows in parsed.items() if rows is None}
+    rows = {name: found or [] for name, found in parsed.items()}
+    _check_keys(data_dir, tables, rows, problems, skip_targets=unusable)
     _check_rules(data_dir, tables, rows, problems)
     if problems:
         raise DataError(problems)
@@ -87,8 +89,12 @@ def data_fingerprint(data_dir: str | Path = "data") -> str:
 # --- reading one file ---------------------------------------------------------------------
 
 
-def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[tuple[int, Row]]:
-    """Parse one CSV into (line, typed row) pairs, adding a Problem for each bad cell."""
+def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[tuple[int, Row]] | None:
+    """Parse one CSV into (line, typed row) pairs, adding a Problem for each bad cell.
+
+    Returns None when the file as a whole is unusable (encoding, empty, wrong header), so that
+    references into it are not reported again row by row.
+    """
     path = data_dir / table.path
     where = str(path)
     try:
@@ -103,13 +109,13 @@ def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[t
         line = raw[: exc.start].count(b"\n") + 1
         problems.append(Problem(where, line, "(encoding)",
                                 f"byte 0x{raw[exc.start]:02x} is not UTF-8 (re-save the file as UTF-8)"))
-        return []
+        return None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         problems.append(Problem(where, 1, "(header)",
                                 f"file is empty (it needs the header row: {','.join(table.field_names)})"))
-        return []
+        return None
     missing = [n for n in table.field_names if n not in header]
     extra = [h for h in header if h not in table.field_names]
     for name in missing:
@@ -118,7 +124,7 @@ def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[t
         problems.append(Problem(where, 1, name or "(blank)",
                                 "column not in datapackage.json (remove it, or add it to the schema)"))
     if missing or extra:
-        return []
+        return None
     fields = {f.name: f for f in table.fields}
     out: list[tuple[int, Row]] = []
     end_of_previous = reader.line_num
@@ -177,8 +183,9 @@ def _parse_cell(spec: Field, cell: str) -> tuple[object, str | None]:
 # --- checks across rows and tables --------------------------------------------------------
 
 
-def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
-    """Unique primary keys, foreign keys, and list references that resolve."""
+def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem],
+                skip_targets: set[str]) -> None:
+    """Unique primary keys, foreign keys, and list references that resolve (into usable tables)."""
     keys: dict[str, set] = {}
     for name, table in tables.items():
         seen: dict[object, int] = {}
@@ -198,6 +205,8 @@ def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: 
         refs = dict(table.foreign_keys)
         refs.update({f: (target, None) for f, target in LIST_FIELDS.items() if target and f in table.field_names})
         for column, (target, _) in refs.items():
+            if target in skip_targets:
+                continue
             for line, row in rows[name]:
                 value = row.get(column)
                 for item in value if isinstance(value, list) else [value] if value else []:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from analysis.docs import BEGIN, END, data_dictionary
+from analysis.docs import BEGIN, END, HEADLINE_BEGIN, HEADLINE_END, data_dictionary, generated_block, headline
 from conftest import DATA, ROOT
 
 
@@ -35,5 +35,11 @@ def test_frictionless_catches_a_broken_copy(tmp_path):
 
 def test_readme_data_dictionary_is_generated_from_the_schema():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    committed = readme.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert committed == data_dictionary(DATA).strip(), "README data dictionary is stale: run `make docs` and commit"
+    assert generated_block(readme, BEGIN, END) == data_dictionary(DATA), "README data dictionary is stale: run `make docs`"
+    for field in ("victim_id", "date_earliest", "identified_by", "opportunity_ids", "source_ids"):
+        assert f"| `{field}` |" in readme
+
+
+def test_readme_headline_numbers_are_generated_from_the_data():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert generated_block(readme, HEADLINE_BEGIN, HEADLINE_END) == headline(DATA), "README headline is stale: run `make docs`"
