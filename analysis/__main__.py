@@ -79,7 +79,7 @@ def _docs(args: argparse.Namespace) -> int:
     from analysis.docs import update_readme
 
     changed = update_readme(args.readme, args.data)
-    print(f"{args.readme}: {'data dictionary updated' if changed else 'data dictionary already up to date'}")
+    print(f"{args.readme}: {'generated sections updated' if changed else 'generated sections already up to date'}")
     return 0
 
 
@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--build-dir", type=Path, default=None, help="executed notebooks and run state (default: ROOT/build)")
     run.set_defaults(command=_run)
 
-    docs = sub.add_parser("docs", help="regenerate the README's data dictionary from datapackage.json")
+    docs = sub.add_parser("docs", help="regenerate the README's data dictionary and headline numbers from the data")
     docs.add_argument("--readme", default=Path("README.md"), type=Path)
     docs.add_argument("--data", default=Path("data"), type=Path)
     docs.set_defaults(command=_docs)

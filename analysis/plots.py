@@ -128,7 +128,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
     missed = case.opportunities.set_index("opportunity_id")["missed"]
     with house_style():
-        fig = Figure(figsize=(WIDTH_IN, 1.4 + 0.27 * max(len(gaps), 1)), layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, max(3.2, 1.6 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
         top = float(gaps["gap_days_max"].max()) if gaps["gap_days_max"].notna().any() else 1.0
@@ -150,12 +150,11 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(VICTIM_COLOURS[v])
         ax.set_xlim(0, top * 1.22)
-        ax.set_ylim(-0.8, len(gaps) - 0.2)
+        ax.set_ylim(-0.8, len(gaps) + 0.2)
         basis_words = "the days each man may have died" if basis == "death" else "the day each body was found"
-        ax.set_title(f"Measured to {basis_words}; the bar ends mid-range, the whisker spans every gap the date intervals allow",
-                     fontsize=8, fontweight="normal", color=NEUTRAL)
-        ax.set_xlabel("Days from the missed opportunity to the next death")
-        ax.set_ylabel("Missed opportunity, by investigation")
+        ax.set_xlabel("Days from the missed opportunity to the next death\n"
+                      f"(to {basis_words}; bar: middle of the range; whisker: the full range)")
+        ax.set_ylabel("Missed opportunity")
         ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black", label=f"{case.victim_name(v)} investigation")
                            for v in _lanes(case) if v in set(gaps["investigation"])],
                   loc="lower right", fontsize=7)
@@ -164,7 +163,11 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
                f"of days from the opportunity to the next death, measured to {basis_words}. "
                f"{len(shown)} were followed by another death; the gaps range from {shown['gap_days_min'].min()} "
                f"to {shown['gap_days_max'].max()} days." if len(shown) else "No opportunity was followed by another death.")
-        return _finish(fig, "How long the police had: each missed opportunity to the next death", alt)
+        title = "each missed opportunity to the next death" if basis == "death" else "each missed opportunity to the next body found"
+        scope = {"jury": " named by the jury", "jury+coroner": " named by the jury or coroner"}.get(identified_by, "")
+        if investigation:
+            scope += f" ({case.victim_name(investigation)} investigation)"
+        return _finish(fig, f"How long the police had: {title.replace('opportunity', 'opportunity' + scope, 1)}", alt)
 
 
 def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigation: str | None = None) -> Figure:
@@ -193,7 +196,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         ax.set_xlim(-0.6, len(bodies) - 0.4)
         ax.set_ylim(-0.7, len(opps) - 0.3)
         ax.set_xlabel("Who identified it (number of opportunities)")
-        ax.set_ylabel("Missed opportunity, by investigation")
+        ax.set_ylabel("Missed opportunity")
         counts = ", ".join(f"{BODY_LABELS.get(b, b)} {int(opps['identified_by'].map(lambda n: b in n).sum())}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
                f"(columns). A filled square means that body identified it. Counts: {counts}.")
