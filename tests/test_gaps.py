@@ -105,3 +105,46 @@ def test_deaths_view_counts_other_investigations_only(case):
     assert view.loc["whitworth", "n_certainly_before"] == 3
     assert view.loc["whitworth", "n_possibly_before"] == 4
     assert view.loc["walgate", "n_possibly_before"] == 0
+
+
+# --- the committed record, rows checked by hand ---------------------------------------------
+# Deaths in data/victims.csv: Walgate 17-19 Jun 2014, Kovari 25-28 Aug 2014, Whitworth
+# 18-20 Sep 2014, Taylor 13-14 Sep 2015; Port's final arrest 12-18 Oct 2015 (latest day used).
+# Each expected value below was counted on a calendar, not produced by the code.
+
+HAND_CHECKED_DEATH_BASIS = {
+    # opportunity: (next death, min days, max days)
+    "op-w-02": ("kovari", 67, 70),      # 19 Jun -> 25 Aug = 11 + 31 + 25; 19 Jun -> 28 Aug = 70
+    "op-k-05": ("whitworth", 21, 23),   # 28 Aug -> 18 Sep = 3 + 18; 28 Aug -> 20 Sep = 23
+    "op-d-06": ("taylor", 358, 359),    # 20 Sep 2014 -> 13 Sep 2015 = 365 - 7; -> 14 Sep = 359
+    "op-k-06": ("taylor", 225, 287),    # 31 Jan -> 13 Sep 2015 = 212 + 13; 1 Dec 2014 -> 14 Sep 2015 = 31 + 256
+    "op-d-07": ("taylor", 0, 87),       # interval ends 13 Sep 2015, inside Taylor's death; 19 Jun -> 14 Sep = 87
+}
+
+
+@pytest.fixture(scope="module")
+def real_gaps():
+    from conftest import DATA
+
+    case = load_case(DATA)
+    return case, gap_table(case), gap_table(case, basis="found")
+
+
+@pytest.mark.parametrize("opportunity_id", sorted(HAND_CHECKED_DEATH_BASIS))
+def test_real_rows_checked_by_hand(real_gaps, opportunity_id):
+    _, gaps, _ = real_gaps
+    r = row(gaps, opportunity_id)
+    assert (r["next_death"], r["gap_days_min"], r["gap_days_max"]) == HAND_CHECKED_DEATH_BASIS[opportunity_id]
+
+
+def test_real_rows_on_the_found_basis_and_until_arrest(real_gaps):
+    case, gaps, found = real_gaps
+    # op-w-01 runs 19-26 Jun 2014; Kovari was found 28 Aug: 26 Jun -> 28 Aug = 63, 19 Jun -> 28 Aug = 70.
+    w = row(found, "op-w-01")
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 63, 70)
+    # 19 Jun 2014 -> 18 Oct 2015 = 365 + 121 days unused until the arrest; three deaths followed.
+    w2 = row(gaps, "op-w-02")
+    assert (w2["days_to_arrest_min"], w2["deaths_before_arrest"]) == (486, 3)
+    assert case.final_arrest == pd.Timestamp("2015-10-18")
+    # No death followed any opportunity in the Taylor investigation.
+    assert gaps.loc[gaps["investigation"] == "taylor", "gap_days_min"].isna().all()

@@ -123,3 +123,19 @@ def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
     assert done.returncode == 1
     assert f"{Path('data') / 'events.csv'}:3: event_id:" in done.stderr and "Traceback" not in done.stderr
     assert {p.name: p.read_bytes() for p in (root / "figures").iterdir()} == before
+
+
+def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
+    from analysis.runs import is_up_to_date
+
+    root = make_project(tmp_path, bad_cell=None)
+    paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
+    manifest = read_manifest(paths.figures)
+    data, code = data_hash(root / "data"), code_hash(root)
+    runs = {r.name: r for r in read_runs(root / RUNS_FILE)}
+    gaps = runs["gaps"]
+    assert is_up_to_date(gaps, manifest, run_inputs_hash(gaps, paths, data, code), paths)
+    (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
+    assert not is_up_to_date(gaps, manifest, run_inputs_hash(gaps, paths, data, code), paths)
+    timeline = runs["timeline"]
+    assert is_up_to_date(timeline, manifest, run_inputs_hash(timeline, paths, data, code), paths)
