@@ -32,7 +32,13 @@ def headline(data_dir: str | Path = "data") -> str:
                 else f"between {v.died_earliest:%d %B} and {v.died_latest:%d %B %Y}")
         lines.append(f"- {v.name}, {v.age}, died {when}; his body was found on {v.found_date:%d %B %Y}. "
                      f"Police classified the death at the time as: {v.classified_at_time}.")
-    lines.append(f"- Port's final arrest: by {case.final_arrest:%d %B %Y}.")
+    arrests = case.events[case.events["kind"] == "arrest"].sort_values("date_latest")
+    last = arrests.iloc[-1]
+    if last.date_earliest == last.date_latest:
+        lines.append(f"- Port's final arrest: {last.date_latest:%d %B %Y}.")
+    else:
+        lines.append(f"- Port's final arrest: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (the sources "
+                     "do not fix the day); the days to arrest are counted to the latest day.")
     for v in case.victims.itertuples(index=False):
         own = gaps[gaps["investigation"] == v.victim_id]
         followed = own.dropna(subset=["next_death"])
