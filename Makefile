@@ -34,7 +34,7 @@ validate: $(READY) ## check the data package
 gaps: $(READY) ## print the gap table (opportunity -> next death)
 	$(PY) -m analysis gaps
 
-docs: $(READY) ## regenerate the README's data dictionary from data/datapackage.json
+docs: $(READY) ## regenerate the README's data dictionary and headline numbers from data/
 	$(PY) -m analysis docs
 
 lab: $(READY) ## open JupyterLab on the project's kernel
