@@ -9,7 +9,6 @@ and that every row cites a source.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -75,15 +74,6 @@ def load_case(data_dir: str | Path = "data") -> Case:
         raise DataError(problems)
     frames = {name: _frame(tables[name], rows[name]) for name in tables}
     return Case(data_dir=data_dir, **frames)
-
-
-def data_fingerprint(data_dir: str | Path = "data") -> str:
-    """SHA-256 over the descriptor and every CSV in ``data_dir`` (names and bytes), sorted."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(data_dir).glob("*")):
-        if path.suffix in {".csv", ".json"} and path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 # --- reading one file ---------------------------------------------------------------------

@@ -97,7 +97,7 @@ def code_hash(root: Path) -> str:
 
 
 def data_hash(data_dir: Path) -> str:
-    """Hash of the data package (same as :func:`analysis.load.data_fingerprint`, without pandas)."""
+    """SHA-256 over the descriptor and every CSV in ``data_dir`` (names and bytes, sorted by name)."""
     digest = hashlib.sha256()
     for path in sorted(data_dir.glob("*")):
         if path.suffix in {".csv", ".json"} and path.is_file():
