@@ -22,6 +22,7 @@ _EXPORTS = {
     "gap_table": "analysis.gaps",
     "deaths_view": "analysis.gaps",
     "save_figure": "analysis.save",
+    "save_and_show": "analysis.save",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis.save import write_atomic
+from analysis.atomic import write_atomic
 
 RUNS_FILE = "notebooks/runs.yaml"
 MANIFEST = "manifest.json"

@@ -7,12 +7,11 @@ versions) is dropped so the same data gives the same bytes on every run.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from analysis.atomic import write_atomic
 from analysis.style import house_style
 
 FORMATS = ("svg", "png")
@@ -24,20 +23,6 @@ def alt_text(fig: Figure) -> str:
     if not text:
         raise ValueError("figure has no alt text: set fig.alt_text in the function that draws it")
     return text
-
-
-def write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_figure(fig: Figure, name: str, out_dir: str | Path = "figures") -> list[Path]:
@@ -61,3 +46,15 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path = "figures") -> list
     alt_path = out / f"{name}.alt.txt"
     write_atomic(alt_path, lambda tmp: tmp.write_text(alt + "\n", encoding="utf-8"))
     return [*written, alt_path]
+
+
+def save_and_show(fig: Figure, name: str, out_dir: str | Path = "figures"):
+    """Save ``fig`` like :func:`save_figure` and return the written PNG for a notebook to display.
+
+    Showing the saved file, rather than the figure, spares a second rendering and means the
+    notebook shows exactly the committed image.
+    """
+    from IPython.display import Image
+
+    paths = save_figure(fig, name, out_dir)
+    return Image(filename=str(next(p for p in paths if p.suffix == ".png")), width=900)
