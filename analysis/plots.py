@@ -132,15 +132,20 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
         top = float(gaps["gap_days_max"].max()) if gaps["gap_days_max"].notna().any() else 1.0
+        followed = [(yy, row) for yy, row in zip(ys, gaps.itertuples(index=False)) if not pd.isna(row.next_death)]
         for yy, row in zip(ys, gaps.itertuples(index=False)):
-            colour = VICTIM_COLOURS[row.investigation]
             if pd.isna(row.next_death):
                 ax.text(0, yy, " no later death", va="center", fontsize=7, color=NEUTRAL)
-                continue
-            ax.barh(yy, float(row.gap_days_mid), height=0.62, color=colour, edgecolor="black", lw=0.4)
-            ax.errorbar(float(row.gap_days_mid), yy,
-                        xerr=[[float(row.gap_days_mid - row.gap_days_min)], [float(row.gap_days_max - row.gap_days_mid)]],
+        if followed:
+            # One bar call and one errorbar call for all rows: far cheaper to draw than one per row.
+            y = [yy for yy, _ in followed]
+            mid = [float(r.gap_days_mid) for _, r in followed]
+            ax.barh(y, mid, height=0.62, color=[VICTIM_COLOURS[r.investigation] for _, r in followed],
+                    edgecolor="black", lw=0.4)
+            ax.errorbar(mid, y, xerr=[[m - float(r.gap_days_min) for m, (_, r) in zip(mid, followed)],
+                                      [float(r.gap_days_max) - m for m, (_, r) in zip(mid, followed)]],
                         fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+        for yy, row in followed:
             days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
             ax.text(float(row.gap_days_max) + top * 0.01, yy, f"{days} days to {row.next_death_name.split()[-1]}",
                     va="center", fontsize=7)
@@ -182,11 +187,16 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         fig = Figure(figsize=(WIDTH_IN, 1.6 + 0.24 * max(len(opps), 1)), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(opps)))[::-1]
-        for yy, row in zip(ys, opps.itertuples(index=False)):
-            for x, body in enumerate(bodies):
-                hit = body in row.identified_by
-                ax.scatter(x, yy, marker="s", s=70, facecolor=VICTIM_COLOURS[row.investigation] if hit else "white",
-                           edgecolor="black" if hit else LIGHT, lw=0.6)
+        cells = [(x, yy, body in row.identified_by, row.investigation)
+                 for yy, row in zip(ys, opps.itertuples(index=False)) for x, body in enumerate(bodies)]
+        empty = [(x, yy) for x, yy, hit, _ in cells if not hit]
+        filled = [(x, yy, v) for x, yy, hit, v in cells if hit]
+        # Two scatter calls (empty and filled squares) rather than one per cell keep drawing cheap.
+        if empty:
+            ax.scatter(*zip(*empty), marker="s", s=70, facecolor="white", edgecolor=LIGHT, lw=0.6)
+        if filled:
+            xs, fy, owners = zip(*filled)
+            ax.scatter(xs, fy, marker="s", s=70, facecolor=[VICTIM_COLOURS[v] for v in owners], edgecolor="black", lw=0.6)
         ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({int(opps['identified_by'].map(lambda n: b in n).sum())})" for b in bodies])
         ax.xaxis.tick_top()
         ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in opps.itertuples(index=False)],

@@ -68,8 +68,13 @@ def test_gap_chart_has_a_bar_per_opportunity_with_a_later_death(case):
 def test_findings_matrix_fills_one_square_per_attribution(case):
     fig = plots.findings_matrix(case)
     ax = fig.axes[0]
-    filled = sum(1 for c in ax.collections if tuple(c.get_facecolor()[0][:3]) != (1.0, 1.0, 1.0))
+    squares = [(tuple(face[:3]) != (1.0, 1.0, 1.0), len(c.get_offsets()))
+               for c in ax.collections for face in c.get_facecolor()[:1]]
+    filled = sum(n for is_filled, n in squares if is_filled)
+    empty = sum(n for is_filled, n in squares if not is_filled)
+    bodies = {b for ids in case.opportunities["identified_by"] for b in ids}
     assert filled == sum(len(ids) for ids in case.opportunities["identified_by"])
+    assert filled + empty == len(case.opportunities) * len(bodies)
     assert len(ax.get_yticklabels()) == len(case.opportunities)
 
 
