@@ -41,6 +41,7 @@ class Run:
     figures: tuple[str, ...]
     parameters: dict = field(default_factory=dict)
     publish: bool = False
+    tables: tuple[str, ...] = ()  # data tables the run reads; empty means all of them
 
 
 @dataclass
@@ -62,7 +63,8 @@ def read_runs(path: Path) -> list[Run]:
     for i, entry in enumerate(raw.get("runs", []), start=1):
         try:
             runs.append(Run(name=entry["name"], notebook=entry["notebook"], figures=tuple(entry.get("figures", [])),
-                            parameters=dict(entry.get("parameters") or {}), publish=bool(entry.get("publish", False))))
+                            parameters=dict(entry.get("parameters") or {}), publish=bool(entry.get("publish", False)),
+                            tables=tuple(entry.get("tables", []))))
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path}: run #{i}: missing or malformed {exc} (each run needs name and notebook)") from None
     names = [r.name for r in runs]
@@ -96,19 +98,26 @@ def code_hash(root: Path) -> str:
     return _sha256(*[p.name.encode() + b"\0" + p.read_bytes() for p in files])
 
 
-def data_hash(data_dir: Path) -> str:
-    """SHA-256 over the descriptor and every CSV in ``data_dir`` (names and bytes, sorted by name)."""
+def data_hash(data_dir: Path, tables: tuple[str, ...] = ()) -> str:
+    """SHA-256 over the descriptor and the CSVs of ``tables`` (every CSV if empty), names and bytes.
+
+    A run that declares the tables it reads is re-run only when one of those (or the schema)
+    changes; the full regeneration test still checks every committed output.
+    """
+    wanted = [data_dir / f"{t}.csv" for t in tables] if tables else sorted(data_dir.glob("*.csv"))
+    missing = [p.name for p in wanted if not p.is_file()]
+    if missing:
+        raise ValueError(f"{data_dir}: no table file {', '.join(missing)} (check `tables:` in {RUNS_FILE})")
     digest = hashlib.sha256()
-    for path in sorted(data_dir.glob("*")):
-        if path.suffix in {".csv", ".json"} and path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in [data_dir / "datapackage.json", *sorted(wanted)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def run_inputs_hash(run: Run, paths: Paths, data: str, code: str) -> str:
     """Everything a run's outputs depend on, as one hash."""
     spec = json.dumps({"notebook": run.notebook, "parameters": run.parameters, "figures": run.figures,
-                       "publish": run.publish}, sort_keys=True)
+                       "publish": run.publish, "tables": run.tables}, sort_keys=True)
     return _sha256(spec.encode(), notebook_source_hash(paths.source_notebooks / run.notebook).encode(),
                    data.encode(), code.encode())
 
@@ -231,9 +240,10 @@ def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | N
               file=sys.stderr)
         return 2
     selected = [r for r in runs if not names or r.name in names]
-    data, code = data_hash(root / "data"), code_hash(root)
+    code = code_hash(root)
+    data = {r.name: data_hash(root / "data", r.tables) for r in selected}
     manifest = read_manifest(paths.figures)
-    inputs = {r.name: run_inputs_hash(r, paths, data, code) for r in selected}
+    inputs = {r.name: run_inputs_hash(r, paths, data[r.name], code) for r in selected}
     todo = [r for r in selected if force or not is_up_to_date(r, manifest, inputs[r.name], paths)]
     if not todo:
         print(f"Nothing to do: {len(selected)} run(s) up to date with data, notebooks and library.")
@@ -257,7 +267,7 @@ def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | N
             elapsed = time.perf_counter() - started
             try:
                 executed, staged = future.result()
-                entries = publish(run, paths, executed, staged, data)
+                entries = publish(run, paths, executed, staged, data[run.name])
             except Exception as exc:  # one failed run must not stop the others
                 failures.append(run)
                 where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")

@@ -20,8 +20,9 @@ def test_manifest_matches_current_inputs():
     """Fast check: every run's recorded input hash equals the hash of today's notebook, data and code."""
     paths = Paths(root=ROOT, figures=ROOT / "figures", notebooks=ROOT / "notebooks", build=ROOT / "build")
     manifest = read_manifest(paths.figures)
-    data, code = data_hash(ROOT / "data"), code_hash(ROOT)
+    code = code_hash(ROOT)
     for run in read_runs(ROOT / RUNS_FILE):
+        data = data_hash(ROOT / "data", run.tables)
         recorded = manifest["runs"].get(run.name, {}).get("inputs_sha256")
         assert recorded == run_inputs_hash(run, paths, data, code), f"run {run.name!r}: {STALE}"
         for name in run.figures:
@@ -101,16 +102,28 @@ def test_second_run_does_no_work(tmp_path):
     assert done.stdout.startswith("Nothing to do")
 
 
-def test_changing_a_date_makes_the_runs_stale(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
-    victims = root / "data" / "victims.csv"
-    victims.write_text(victims.read_text(encoding="utf-8").replace("2014-06-19", "2014-06-20", 1), encoding="utf-8")
+def stale_runs(root: Path) -> list[str]:
     paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
     manifest = read_manifest(paths.figures)
-    data, code = data_hash(root / "data"), code_hash(root)
-    stale = [r.name for r in read_runs(root / RUNS_FILE)
-             if manifest["runs"][r.name]["inputs_sha256"] != run_inputs_hash(r, paths, data, code)]
-    assert stale == [r.name for r in read_runs(root / RUNS_FILE)]
+    code = code_hash(root)
+    return [r.name for r in read_runs(root / RUNS_FILE)
+            if manifest["runs"][r.name]["inputs_sha256"] != run_inputs_hash(r, paths, data_hash(root / "data", r.tables), code)]
+
+
+def test_changing_a_death_date_makes_every_run_stale(tmp_path):
+    root = make_project(tmp_path, bad_cell=None)
+    assert stale_runs(root) == []
+    victims = root / "data" / "victims.csv"
+    victims.write_text(victims.read_text(encoding="utf-8").replace("2014-06-19", "2014-06-20", 1), encoding="utf-8")
+    assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]  # every notebook reads the victims
+
+
+def test_changing_a_finding_reruns_only_the_runs_that_read_findings(tmp_path):
+    root = make_project(tmp_path, bad_cell=None)
+    findings = root / "data" / "findings.csv"
+    text = findings.read_text(encoding="utf-8")
+    findings.write_text(text.replace("unlawfully killed", "unlawfully  killed", 1), encoding="utf-8")
+    assert stale_runs(root) == ["findings", "overview"]
 
 
 def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
@@ -126,16 +139,20 @@ def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
 
 
 def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
-    from analysis.runs import is_up_to_date
-
     root = make_project(tmp_path, bad_cell=None)
+    assert stale_runs(root) == []
     paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
     manifest = read_manifest(paths.figures)
-    data, code = data_hash(root / "data"), code_hash(root)
     runs = {r.name: r for r in read_runs(root / RUNS_FILE)}
-    gaps = runs["gaps"]
-    assert is_up_to_date(gaps, manifest, run_inputs_hash(gaps, paths, data, code), paths)
+
+    def up_to_date(name: str) -> bool:
+        from analysis.runs import is_up_to_date
+
+        run = runs[name]
+        return is_up_to_date(run, manifest, run_inputs_hash(run, paths, data_hash(root / "data", run.tables),
+                                                            code_hash(root)), paths)
+
+    assert up_to_date("gaps")
     (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
-    assert not is_up_to_date(gaps, manifest, run_inputs_hash(gaps, paths, data, code), paths)
-    timeline = runs["timeline"]
-    assert is_up_to_date(timeline, manifest, run_inputs_hash(timeline, paths, data, code), paths)
+    assert not up_to_date("gaps")
+    assert up_to_date("timeline")
