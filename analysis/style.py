@@ -46,7 +46,10 @@ RC = {
     "legend.frameon": False,
     "figure.dpi": 100,
     "savefig.dpi": 150,
-    "svg.fonttype": "path",
+    # Text stays text in SVG: searchable, copyable and read by screen readers, and six times
+    # smaller and quicker to write than glyph outlines. Viewers without DejaVu Sans substitute
+    # another sans-serif font; the PNG is drawn with the bundled font either way.
+    "svg.fonttype": "none",
     "svg.hashsalt": "stephen-port-record",  # fixed ids in SVG output: same data, same bytes
     "hatch.linewidth": 0.8,
 }
