@@ -3,11 +3,10 @@
 Run from the repository root as ``.venv/bin/python benchmarks/bench.py`` (``make bench``).
 Everything runs in a temporary copy (analysis/, data/, notebooks/, figures/, tests/ and the
 top-level project files, modification times kept, ``.venv`` symlinked to the real one), so the
-working tree is never touched. Every command is started as
-``.venv/bin/python -m analysis run ...`` with the copy as working directory and the copy first on
-PYTHONPATH, so the batch and its kernels both run the copied code; ``make`` itself is not called
-(its stamp is only checked with ``make -q``), so no timing includes make and nothing can trigger a
-reinstall into the shared .venv.
+working tree is never touched. Every command runs the copy's ``.venv/bin/python`` (``-m analysis
+run`` for the batch) with the copy as working directory and first on PYTHONPATH, so the batch and
+its kernels both run the copied code. ``make`` itself is not called (its stamp is only checked with
+``make -q``), so no timing includes make and nothing can trigger a reinstall into the shared .venv.
 
 Measures (each the median, min and max of ``--repeat`` repetitions, wall time of a subprocess):
 
@@ -16,10 +15,12 @@ Measures (each the median, min and max of ``--repeat`` repetitions, wall time of
   ``run_batch`` does (same worker count, papermill imported once in the parent, same kernel and
   IPC kernel manager, same staging);
 * full: ``analysis run`` with empty figures, notebooks and build directories;
-  full/floor is computed per repetition (floor and full run interleaved) and its median reported;
+  full/floor is computed per repetition and its median reported;
 * no-op: ``analysis run`` again with nothing changed;
-* one change: one character of an event summary edited in data/events.csv, then ``analysis run``;
-* tests: ``python -m pytest -q -p no:cacheprovider`` once (``--skip-tests`` to skip).
+* one change: one character of an event summary edited in data/events.csv, then ``analysis run``.
+
+Each repetition runs floor, full, no-op and one change in that order, so compared times are taken
+close together. Tests: ``python -m pytest -q -p no:cacheprovider`` timed once (``--skip-tests`` to skip).
 
 Peak RSS is ``ru_maxrss`` of each command's process tree, read with ``os.wait4`` (the per-child
 form of ``getrusage(RUSAGE_CHILDREN)``): the largest single process (parent, worker or kernel), not
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import platform
 import re
@@ -77,6 +79,19 @@ class Row:
     target: str = ""
     met: bool | None = None
     note: str = ""
+
+
+@dataclass
+class Repetition:
+    """One repetition of the batch measures; the splits are (notebook seconds, seconds in cells)."""
+
+    floor: Timed
+    full: Timed
+    noop: Timed
+    change: Timed
+    reran: str
+    floor_split: tuple[float, float]
+    full_split: tuple[float, float]
 
 
 @dataclass
@@ -169,7 +184,7 @@ def analysis_run(root: Path, state: Path) -> list[str]:
 # --- floor ---------------------------------------------------------------------------------------
 
 
-def write_floor_project(folder: Path) -> Path:
+def write_floor_project(folder: Path) -> None:
     """A project root holding only the trivial notebook and the data/ folder that staging links."""
     import nbformat
 
@@ -185,7 +200,6 @@ def write_floor_project(folder: Path) -> Path:
     (folder / "notebooks").mkdir(parents=True)
     (folder / "data").mkdir()
     nbformat.write(nb, folder / "notebooks" / FLOOR_NOTEBOOK)
-    return folder
 
 
 def worker_count(runs: int) -> int:
@@ -250,33 +264,65 @@ def summary_letter_offset(text: str) -> int:
     return text.index(summary[:letter + 20], text.index("\n")) + letter
 
 
-def edited(text: str, repetition: int) -> str:
-    """``text`` with one summary letter replaced; consecutive repetitions give different texts."""
+def edited(text: str) -> str:
+    """``text`` with the first letter of the first event summary replaced by another letter."""
     offset = summary_letter_offset(text)
-    original = text[offset]
-    choices = [c for c in "xyz" if c != original.lower()][:2]
-    new = choices[repetition % 2]
-    return text[:offset] + (new.upper() if original.isupper() else new) + text[offset + 1:]
+    new = "y" if text[offset].lower() == "x" else "x"
+    return text[:offset] + (new.upper() if text[offset].isupper() else new) + text[offset + 1:]
 
 
-def run_one_change(root: Path, state: Path, env: dict, repetition: int) -> tuple[Timed, str]:
-    """Edit one character of data/events.csv, time bringing ``state`` up to date; return the
-    timing and the batch's "Running X of Y" line. The caller restores the file."""
+def run_one_change(root: Path, state: Path, env: dict) -> tuple[Timed, str]:
+    """Edit one character of data/events.csv, time bringing ``state`` up to date, restore the file.
+
+    Returns the timing and the runs the batch re-executed ("X of Y").
+    """
     path = root / EDITED_CSV
-    original = path.read_text(encoding="utf-8")
-    path.write_text(edited(original, repetition), encoding="utf-8")
-    timed = run_measured(analysis_run(root, state), root, env)
+    original = path.read_bytes()
+    try:
+        path.write_text(edited(original.decode("utf-8")), encoding="utf-8")
+        timed = run_measured(analysis_run(root, state), root, env)
+    finally:
+        path.write_bytes(original)
     match = re.search(r"Running (\d+ of \d+) run", timed.stdout)
     return timed, match.group(1) if match else "0 of ?"
 
 
-def run_tests(root: Path, env: dict) -> tuple[Timed, str]:
-    """Time the test suite once in the copy; return the timing and pytest's outcome counts."""
+def run_tests(root: Path, env: dict) -> tuple[Timed, str, list[str]]:
+    """Time the test suite once in the copy; return the timing, pytest's outcome counts and the
+    ids of the tests that failed or errored."""
     timed = run_measured([str(root / VENV_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider"], root, env,
                          check=False)
     lines = [line for line in timed.stdout.splitlines() if line.strip()]
     outcome = re.sub(r"\s+in [\d.]+s.*$", "", lines[-1].strip("= ")) if lines else "no output"
-    return timed, f"pytest exit {timed.returncode}: {outcome}"
+    failed = [f"{kind} {test}" for kind, test in re.findall(r"^(FAILED|ERROR) (\S+)", timed.stdout, re.M)]
+    return timed, f"pytest exit {timed.returncode}: {outcome}", failed
+
+
+# --- where the time goes --------------------------------------------------------------------------
+
+
+def notebook_seconds(runs_dir: Path) -> tuple[float, float]:
+    """Seconds papermill recorded for the executed notebooks in ``runs_dir``: (whole notebooks,
+    inside cells). The difference is kernel start-up, shutdown and papermill's own work."""
+    total = cells = 0.0
+    for path in runs_dir.glob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        total += nb["metadata"]["papermill"]["duration"]
+        cells += sum(c["metadata"].get("papermill", {}).get("duration") or 0 for c in nb["cells"])
+    return total, cells
+
+
+def breakdown_section(repetitions: list[Repetition]) -> str:
+    """Table splitting the floor's and the full batch's time into notebook cells and the rest."""
+    rows = []
+    for name in ("floor", "full"):
+        wall = statistics.median(getattr(r, name).seconds for r in repetitions)
+        total, cells = (statistics.median(values) for values in zip(*[getattr(r, f"{name}_split") for r in repetitions]))
+        rows.append([name, f"{wall:.2f}", f"{total:.2f}", f"{cells:.2f}", f"{total - cells:.2f}"])
+    return ("Sums over all runs of a batch (per-run times from papermill's metadata), medians over repetitions; "
+            "runs overlap, so the sums exceed the wall time. Outside cells: kernel start-up and shutdown, "
+            "papermill's own work.\n\n"
+            + markdown_table(["batch", "wall s", "notebooks s", "in cells s", "outside cells s"], rows))
 
 
 # --- import costs -------------------------------------------------------------------------------
@@ -294,24 +340,34 @@ def import_lines(statement: str, root: Path, env: dict) -> list[ImportLine]:
     return lines
 
 
-def import_cost(module: str, root: Path, env: dict) -> tuple[float, list[tuple[str, float, float]]]:
-    """Cumulative import time of ``module`` (ms) and its biggest top-level packages.
+def package_costs(tree: list[ImportLine], exclude: str) -> list[tuple[str, float, float]]:
+    """The biggest top-level packages of an import tree: (name, cumulative ms, own code ms).
 
-    Each package is given as (name, cumulative ms of its own import, ms spent in all its
-    modules' own code). Cumulative times nest: a package imported by another counts in both.
+    A package's cumulative time adds up its outermost modules (those not imported from inside the
+    same package), so ``import matplotlib.figure`` counts in full; it includes what the package
+    imports from other packages, so packages nest. Own code is the sum of its modules' self times.
     """
+    cumulative, own, ancestors = {}, {}, []
+    for line in reversed(tree):  # reversed, importtime lists every importer before what it imports
+        while ancestors and ancestors[-1].depth >= line.depth:
+            ancestors.pop()
+        package = line.name.split(".")[0]
+        if all(a.name.split(".")[0] != package for a in ancestors):
+            cumulative[package] = cumulative.get(package, 0) + line.cumulative_us
+        own[package] = own.get(package, 0) + line.self_us
+        ancestors.append(line)
+    ranked = sorted((p for p in cumulative if p != exclude), key=lambda p: (-cumulative[p], p))
+    return [(p, cumulative[p] / 1000, own[p] / 1000) for p in ranked[:TOP_PACKAGES]]
+
+
+def import_cost(module: str, root: Path, env: dict) -> tuple[float, list[tuple[str, float, float]]]:
+    """Cumulative import time of ``module`` in ms and its biggest top-level packages."""
     lines = import_lines(f"import {module}", root, env)
     end = next(i for i, line in enumerate(lines) if line.name == module and line.depth == 0)
     start = end
     while start > 0 and lines[start - 1].depth > 0:
         start -= 1
-    tree = lines[start:end]
-    own = {}
-    for line in tree:
-        own[line.name.split(".")[0]] = own.get(line.name.split(".")[0], 0) + line.self_us
-    packages = sorted((line for line in tree if "." not in line.name), key=lambda line: -line.cumulative_us)
-    return lines[end].cumulative_us / 1000, [(p.name, p.cumulative_us / 1000, own[p.name] / 1000)
-                                             for p in packages[:TOP_PACKAGES]]
+    return lines[end].cumulative_us / 1000, package_costs(lines[start:end + 1], module.split(".")[0])
 
 
 # --- machine and report -------------------------------------------------------------------------
@@ -340,25 +396,28 @@ def results_table(rows: list[Row]) -> str:
     """The table of measures with their targets."""
     cells = []
     for row in rows:
+        ratio = "-" if row.ratio is None else f"{row.ratio:.3f}"
         if not row.seconds:
-            cells.append([row.name, "-", "-", "-", "-", "-", row.target or "-", "skipped", row.note])
+            cells.append([row.name, "-", "-", "-", "-", ratio, "-", row.target or "-", "skipped", row.note])
             continue
         status = "-" if row.met is None else ("met" if row.met else "MISSED")
         cells.append([row.name, f"{statistics.median(row.seconds):.2f}", f"{min(row.seconds):.2f}",
-                      f"{max(row.seconds):.2f}", str(len(row.seconds)), f"{row.peak_rss_mib:.0f}",
+                      f"{max(row.seconds):.2f}", str(len(row.seconds)), ratio, f"{row.peak_rss_mib:.0f}",
                       row.target or "-", status, row.note])
-    header = ["measure", "median s", "min s", "max s", "n", "peak RSS MiB", "target", "status", "note"]
+    header = ["measure", "median s", "min s", "max s", "n", "ratio", "peak RSS MiB", "target", "status", "note"]
     return markdown_table(header, cells)
 
 
 def import_section(title: str, total_ms: float, packages: list[tuple[str, float, float]]) -> str:
     """One import-cost table."""
     rows = [[name, f"{cumulative:.0f}", f"{own:.0f}"] for name, cumulative, own in packages]
-    return f"`{title}`: {total_ms:.0f} ms cumulative; biggest top-level packages imported:\n\n" + \
-        markdown_table(["package", "cumulative ms", "own code ms"], rows)
+    return (f"`{title}`: {total_ms:.0f} ms cumulative. Its {TOP_PACKAGES} costliest top-level packages "
+            "(cumulative includes the packages each one imports, so rows nest; own code is the time spent "
+            "in the package's own modules):\n\n" + markdown_table(["package", "cumulative ms", "own code ms"], rows))
 
 
-def report(rows: list[Row], imports: list[str], notes: list[str], machine_rows: list[tuple[str, str]]) -> str:
+def report(rows: list[Row], sections: list[tuple[str, str]], notes: list[str],
+           machine_rows: list[tuple[str, str]]) -> str:
     """The whole markdown report."""
     return "\n\n".join([
         "# Benchmark: figure regeneration against the papermill floor",
@@ -367,8 +426,7 @@ def report(rows: list[Row], imports: list[str], notes: list[str], machine_rows: 
         markdown_table(["item", "value"], [list(pair) for pair in machine_rows]),
         "## Results",
         results_table(rows),
-        "## Import costs (`python -X importtime`, one run each)",
-        *imports,
+        *[part for title, body in sections for part in (f"## {title}", body)],
         "## Method",
         "\n".join(f"- {note}" for note in notes),
     ]) + "\n"
@@ -377,72 +435,79 @@ def report(rows: list[Row], imports: list[str], notes: list[str], machine_rows: 
 # --- main ---------------------------------------------------------------------------------------
 
 
-def measure(root: Path, workdir: Path, repeat: int, skip_tests: bool) -> tuple[list[Row], list[str]]:
-    """Run every measurement on the copy at ``root``; return the table rows and import sections."""
-    env = child_env(root)
-    runs = count_runs(root)
-    floors, fulls = [], []
-    for k in range(1, repeat + 1):
-        progress(f"repetition {k}/{repeat}: floor ({runs} trivial notebooks)")
-        floors.append(run_floor(root, workdir / f"floor-{k}", runs, env))
-        progress(f"repetition {k}/{repeat}: full")
-        fulls.append(run_full(root, workdir / f"state-{k}", env))
-    state = workdir / f"state-{repeat}"
-    progress("no-op")
-    noops = [run_noop(root, state, env) for _ in range(repeat)]
-    changes, reran = [], set()
-    original = (root / EDITED_CSV).read_bytes()
-    try:
-        for k in range(repeat):
-            progress(f"one change {k + 1}/{repeat}")
-            timed, ran = run_one_change(root, state, env, k)
-            changes.append(timed)
-            reran.add(ran)
-    finally:
-        (root / EDITED_CSV).write_bytes(original)
-    tests, outcome = None, "skipped (--skip-tests)"
+def run_repetition(root: Path, workdir: Path, k: int, runs: int, env: dict) -> Repetition:
+    """Floor, full, no-op and one change, in that order, so the times compared are taken close together."""
+    progress(f"repetition {k}: floor ({runs} trivial notebooks)")
+    floor_root, state = workdir / f"floor-{k}", workdir / f"state-{k}"
+    floor = run_floor(root, floor_root, runs, env)
+    progress(f"repetition {k}: full")
+    full = run_full(root, state, env)
+    full_split = notebook_seconds(state / "build" / "runs")  # before the one change re-executes the runs
+    progress(f"repetition {k}: no-op, one change")
+    noop = run_noop(root, state, env)
+    change, reran = run_one_change(root, state, env)
+    return Repetition(floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split)
+
+
+def table_rows(runs: int, repetitions: list[Repetition], tests: Timed | None, outcome: str) -> list[Row]:
+    """The results table, with each target checked."""
+    seconds = lambda name: [getattr(r, name).seconds for r in repetitions]  # noqa: E731
+    peak = lambda name: max(getattr(r, name).peak_rss_mib for r in repetitions)  # noqa: E731
+    ratios = [r.full.seconds / r.floor.seconds for r in repetitions]
+    change_ratios = [r.change.seconds / r.full.seconds for r in repetitions]
+    ratio, change_ratio = statistics.median(ratios), statistics.median(change_ratios)
+    noop = statistics.median(seconds("noop"))
+    listed = lambda values: ", ".join(f"{v:.3f}" for v in values)  # noqa: E731
+    reran = ", ".join(sorted({r.reran for r in repetitions}))
+    return [
+        Row("floor", seconds("floor"), peak("floor"), note=f"{runs} trivial notebooks, {worker_count(runs)} workers"),
+        Row("full", seconds("full"), peak("full"), ratio=ratio, target=f"full/floor <= {MAX_RATIO}",
+            met=ratio <= MAX_RATIO, note=f"ratio full/floor; per repetition {listed(ratios)}"),
+        Row("no-op", seconds("noop"), peak("noop"), target=f"<= {MAX_NOOP_SECONDS:.0f} s",
+            met=noop <= MAX_NOOP_SECONDS, note="whole command, nothing to do"),
+        Row("one-change", seconds("change"), peak("change"), ratio=change_ratio, target="one-change/full <= 1",
+            met=change_ratio <= 1, note=f"ratio one-change/full; per repetition {listed(change_ratios)}; "
+                                        f"re-ran {reran} runs"),
+        Row("tests", [tests.seconds] if tests else [], tests.peak_rss_mib if tests else 0.0, note=outcome),
+    ]
+
+
+def measure(root: Path, workdir: Path, repeat: int, skip_tests: bool) -> tuple[list[Row], list[tuple[str, str]]]:
+    """Run every measurement on the copy at ``root``; return the table rows and the other sections."""
+    env, runs = child_env(root), count_runs(root)
+    repetitions = [run_repetition(root, workdir, k, runs, env) for k in range(1, repeat + 1)]
+    tests, outcome, failed = None, "skipped (--skip-tests)", []
     if not skip_tests:
         progress("tests (pytest, once)")
-        tests, outcome = run_tests(root, env)
+        tests, outcome, failed = run_tests(root, env)
     progress("import times")
-    imports = [import_section("import papermill", *import_cost("papermill", root, env)),
-               import_section("import analysis.runs", *import_cost("analysis.runs", root, env))]
-
-    seconds = lambda timings: [t.seconds for t in timings]  # noqa: E731
-    peak = lambda timings: max(t.peak_rss_mib for t in timings)  # noqa: E731
-    ratio = statistics.median(full.seconds / floor.seconds for full, floor in zip(fulls, floors))
-    full_median, noop_median = statistics.median(seconds(fulls)), statistics.median(seconds(noops))
-    change_median = statistics.median(seconds(changes))
-    rows = [
-        Row("floor", seconds(floors), peak(floors), note=f"{runs} trivial notebooks, {worker_count(runs)} workers"),
-        Row("full", seconds(fulls), peak(fulls), ratio=ratio, target=f"full/floor <= {MAX_RATIO}",
-            met=ratio <= MAX_RATIO, note=f"full/floor = {ratio:.2f} (median of per-repetition ratios)"),
-        Row("no-op", seconds(noops), peak(noops), target=f"<= {MAX_NOOP_SECONDS:.0f} s",
-            met=noop_median <= MAX_NOOP_SECONDS, note="whole command, nothing to do"),
-        Row("one-change", seconds(changes), peak(changes), target="<= full (median)", met=change_median <= full_median,
-            note=f"one-change/full = {change_median / full_median:.2f}; re-ran {', '.join(sorted(reran))} runs"),
-        Row("tests", seconds([tests]) if tests else [], tests.peak_rss_mib if tests else 0.0, note=outcome),
-    ]
-    return rows, imports
+    imports = "\n\n".join([import_section("import papermill", *import_cost("papermill", root, env)),
+                            import_section("import analysis.runs", *import_cost("analysis.runs", root, env))])
+    sections = [("Where the batch time goes", breakdown_section(repetitions)),
+                ("Import costs (`python -X importtime`, one run each)", imports)]
+    if failed:
+        sections.append(("Tests not passing in the copy", "\n".join(f"- {test}" for test in failed)))
+    return table_rows(runs, repetitions, tests, outcome), sections
 
 
 def method_notes(stamp: str, repeat: int) -> list[str]:
     """How the numbers were obtained, for the report."""
     return [
         f"Each measure is the wall time of a subprocess; median, min and max of {repeat} repetitions "
-        "(tests: once). floor and full alternate (floor 1, full 1, floor 2, ...).",
+        "(tests: once). Each repetition runs floor, full, no-op and one change in that order; a ratio is the "
+        "median of the per-repetition ratios, so it pairs times taken close together.",
         "All commands run in a temporary copy of the project (mtimes kept, `.venv` symlinked); "
         f"{stamp}. `analysis run` is called directly as `.venv/bin/python -m analysis run` with the copy "
         "as working directory, not through make.",
         "PYTHONPATH starts with the copy so kernels import the copied `analysis`, not the editable install.",
-        "floor: a notebook that imports pandas and matplotlib and saves one 2x2 in PNG, executed once per run "
+        "floor: a notebook that imports pandas and matplotlib and saves one 2x2-inch PNG, executed once per run "
         "in runs.yaml through `analysis.runs.execute` (same staging, kernel, IPC kernel manager, papermill "
         "options) in forked workers with papermill imported once in the parent. Its parent also imports "
         "`analysis.runs` (see its import cost), as the full batch does.",
         "full: `analysis run` into new, empty figures, notebooks and build directories (no manifest).",
-        "no-op: `analysis run` again on the last full state. one-change: the first letter of the first "
-        "summary in data/events.csv is changed (a different letter each repetition), then `analysis run` "
-        "on that state; the file is restored afterwards.",
+        "no-op: `analysis run` again on the state the full run left. one-change: then the first letter of "
+        "the first summary in data/events.csv is changed and `analysis run` brings that state up to date; "
+        "the file is restored afterwards.",
         "tests: `.venv/bin/python -m pytest -q -p no:cacheprovider` in the copy (the copy's committed "
         "figures/ and notebooks/ are the working tree's, so stale-output tests report on those).",
         "peak RSS: `ru_maxrss` of the command's process tree from `os.wait4`, i.e. the largest single process "
@@ -475,9 +540,13 @@ def main(argv: list[str] | None = None) -> int:
         root = copy_project(workdir)
         stamp = make_stamp_status(root)
         progress(f"copy in {root}; {stamp}")
-        rows, imports = measure(root, workdir, args.repeat, args.skip_tests)
+        try:
+            rows, sections = measure(root, workdir, args.repeat, args.skip_tests)
+        except RuntimeError as exc:  # a command failed, e.g. the data does not validate
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
     notes = method_notes(stamp, args.repeat) + [f"Benchmark run time: {time.perf_counter() - started:.0f} s."]
-    text = report(rows, imports, notes, machine())
+    text = report(rows, sections, notes, machine())
     RESULTS.write_text(text, encoding="utf-8")
     print(text, end="")
     return 0
