@@ -76,13 +76,17 @@ def death_windows(case: Case, basis: Basis = "death") -> pd.DataFrame:
     return pd.DataFrame({"victim_id": v["victim_id"], "name": v["name"], "earliest": v[start], "latest": v[end]})
 
 
-def next_death(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.Series | None:
-    """The next death after an opportunity that opened on ``earliest`` (see the module docstring)."""
+def deaths_after(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.DataFrame:
+    """The other deaths that could have happened after an opportunity that opened on ``earliest``, in order."""
     others = windows[windows["victim_id"] != investigation]
     later = others[others["latest"] >= earliest] if basis == "death" else others[others["earliest"] > earliest]
-    if later.empty:
-        return None
-    return later.sort_values(["earliest", "latest"], kind="stable").iloc[0]
+    return later.sort_values(["earliest", "latest"], kind="stable")
+
+
+def next_death(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.Series | None:
+    """The next death after an opportunity that opened on ``earliest`` (see the module docstring)."""
+    later = deaths_after(windows, investigation, earliest, basis)
+    return None if later.empty else later.iloc[0]
 
 
 def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
@@ -98,9 +102,8 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     rows = []
     for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
         start, end = opp.date_earliest, opp.date_latest
-        nxt = next_death(windows, opp.investigation, start, basis)
-        others = windows[windows["victim_id"] != opp.investigation]
-        after = others[(others["latest"] >= start) if basis == "death" else (others["earliest"] > start)]
+        after = deaths_after(windows, opp.investigation, start, basis)
+        nxt = None if after.empty else after.iloc[0]
         row = {
             "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
             "date_earliest": start, "date_latest": end, "identified_by": ";".join(opp.identified_by),

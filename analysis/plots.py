@@ -175,6 +175,11 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         return _finish(fig, f"How long the police had: {title.replace('opportunity', 'opportunity' + scope, 1)}", alt)
 
 
+#: Column labels for the ``identified_by`` vocabulary, in the schema's order.
+BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Met Police",
+               "family": "Families", "press": "Press", "court": "Courts", "hmicfrs": "HMICFRS"}
+
+
 def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigation: str | None = None) -> Figure:
     """Missed opportunities (rows) against the bodies that identified each one (columns)."""
     bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n: b in n).any()]
@@ -197,7 +202,8 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         if filled:
             xs, fy, owners = zip(*filled)
             ax.scatter(xs, fy, marker="s", s=70, facecolor=[VICTIM_COLOURS[v] for v in owners], edgecolor="black", lw=0.6)
-        ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({int(opps['identified_by'].map(lambda n: b in n).sum())})" for b in bodies])
+        counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
+        ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
         ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in opps.itertuples(index=False)],
                       fontsize=7)
@@ -207,14 +213,10 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         ax.set_ylim(-0.7, len(opps) - 0.3)
         ax.set_xlabel("Who identified it (number of opportunities)")
         ax.set_ylabel("Missed opportunity")
-        counts = ", ".join(f"{BODY_LABELS.get(b, b)} {int(opps['identified_by'].map(lambda n: b in n).sum())}" for b in bodies)
+        listed = ", ".join(f"{BODY_LABELS.get(b, b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
-               f"(columns). A filled square means that body identified it. Counts: {counts}.")
+               f"(columns). A filled square means that body identified it. Counts: {listed}.")
         return _finish(fig, "Who identified each missed opportunity", alt)
-
-
-BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Met Police",
-               "family": "Families", "press": "Press", "court": "Courts", "hmicfrs": "HMICFRS"}
 
 
 def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | None = "2015-10-31") -> Figure:
