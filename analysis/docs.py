@@ -32,8 +32,7 @@ def headline(data_dir: str | Path = "data") -> str:
                 else f"between {v.died_earliest:%d %B} and {v.died_latest:%d %B %Y}")
         lines.append(f"- {v.name}, {v.age}, died {when}; his body was found on {v.found_date:%d %B %Y}. "
                      f"Police classified the death at the time as: {v.classified_at_time}.")
-    arrests = case.events[case.events["kind"] == "arrest"].sort_values("date_latest")
-    last = arrests.iloc[-1]
+    last = case.final_arrest_event
     if last.date_earliest == last.date_latest:
         lines.append(f"- Port's final arrest: {last.date_latest:%d %B %Y}.")
     else:

@@ -45,12 +45,17 @@ class Case:
         return str(self.victims.set_index("victim_id").at[victim_id, "name"])
 
     @property
-    def final_arrest(self) -> pd.Timestamp:
-        """Date of Port's last arrest (October 2015), after which he killed no one."""
-        arrests = self.events.loc[self.events["kind"] == "arrest", "date_latest"]
+    def final_arrest_event(self) -> pd.Series:
+        """The events row of Port's last arrest (October 2015): the arrest with the latest ``date_latest``."""
+        arrests = self.events[self.events["kind"] == "arrest"]
         if arrests.empty:
             raise ValueError("the events table has no arrest; the gap analysis needs Port's final arrest")
-        return arrests.max()
+        return arrests.loc[arrests["date_latest"].idxmax()]
+
+    @property
+    def final_arrest(self) -> pd.Timestamp:
+        """Latest possible date of Port's last arrest, after which he killed no one."""
+        return self.final_arrest_event["date_latest"]
 
 
 def load_case(data_dir: str | Path = "data") -> Case:
