@@ -13,10 +13,20 @@ KERNEL := port-inquests
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
+# uv installs the same pins as pip in a fraction of the time; bytecode is compiled at install
+# because PYTHONDONTWRITEBYTECODE (set on some machines) would otherwise make every kernel start
+# recompile pandas and matplotlib. Without uv the set-up falls back to pip and says so.
 $(READY): requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v[:2] == (3, 11) else f"Python 3.11 is needed (found {v[0]}.{v[1]} at {sys.executable}); install it and run again, or pass PYTHON=/path/to/python3.11")' 2>/dev/null \
+	  || { echo "Python 3.11 is needed and '$(PYTHON)' is not it (or was not found): install Python 3.11, or run with PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@if $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt uv 2>/dev/null; then \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r requirements.txt -c constraints.txt -e . ; \
+	else \
+	  echo "uv could not be installed; setting up with pip instead (slower, about a minute)" >&2; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --compile -r requirements.txt -c constraints.txt && \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . ; \
+	fi
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Stephen Port inquests (.venv)" >/dev/null
 	@touch $@
 
