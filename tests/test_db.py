@@ -1,0 +1,297 @@
+"""The Datasette database: tables equal the CSVs, keys link, search finds, canned queries return
+hand-checked rows, the metadata says what the data package says, and bad data writes nothing.
+
+Expected values were checked by hand against data/*.csv (the dates are quoted beside them), not
+copied from the code under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from datasette.app import Datasette
+
+from analysis.publish.db import build_database, metadata_path
+from conftest import DATA, ROOT
+
+DB = "port-inquests"
+
+
+def csv_rows(table: str, data: Path = DATA) -> list[dict]:
+    with open(data / f"{table}.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_database(DATA, tmp_path_factory.mktemp("db") / f"{DB}.db")
+
+
+@pytest.fixture(scope="module")
+def get(built: Path):
+    """GET a path with Datasette's own test client; returns the httpx response."""
+    metadata = json.loads(metadata_path(built).read_text(encoding="utf-8"))
+    ds = Datasette([str(built)], immutables=[], metadata=metadata)
+
+    def fetch(path: str):
+        response = asyncio.run(ds.client.get(path))
+        assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        return response
+
+    return fetch
+
+
+def rows(get, path: str) -> list[dict]:
+    sep = "&" if "?" in path else "?"
+    return get(f"{path}{sep}_shape=array&_size=max").json()
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", ["victims", "events", "opportunities", "findings", "sources"])
+def test_every_table_has_the_csv_rows(get, table):
+    expected = csv_rows(table)
+    got = rows(get, f"/{DB}/{table}.json")
+    key = next(iter(expected[0]))
+    assert sorted(r[key] for r in got) == sorted(r[key] for r in expected)
+    by_key = {r[key]: r for r in got}
+    for row in expected:  # every cell as the CSV has it (empty cells are NULL)
+        assert {k: (None if v == "" else v) for k, v in row.items()} == {
+            k: (str(v) if isinstance(v, int) else v) for k, v in by_key[row[key]].items()}
+
+
+@pytest.mark.parametrize(("link", "table", "column"), [
+    ("victim_sources", "victims", "source_ids"),
+    ("event_sources", "events", "source_ids"),
+    ("opportunity_sources", "opportunities", "source_ids"),
+    ("finding_sources", "findings", "source_ids"),
+    ("finding_opportunities", "findings", "opportunity_ids"),
+    ("opportunity_identified_by", "opportunities", "identified_by"),
+])
+def test_link_tables_hold_every_list_item(get, link, table, column):
+    expected = sum(len(r[column].split(";")) for r in csv_rows(table) if r[column])
+    assert get(f"/{DB}/{link}.json?_size=0").json()["filtered_table_rows_count"] == expected
+
+
+def test_finding_opportunities_pairs(get):
+    # findings.csv: fd-pfd-02 names op-w-04;op-w-05, fd-jury-failing-linking four opportunities.
+    got = rows(get, f"/{DB}/finding_opportunities.json?finding_id__in=fd-pfd-02,fd-jury-failing-linking")
+    assert {(r["finding_id"], r["opportunity_id"]) for r in got} == {
+        ("fd-pfd-02", "op-w-04"), ("fd-pfd-02", "op-w-05"),
+        ("fd-jury-failing-linking", "op-k-03"), ("fd-jury-failing-linking", "op-d-05"),
+        ("fd-jury-failing-linking", "op-t-01"), ("fd-jury-failing-linking", "op-t-02")}
+
+
+def test_foreign_key_shows_its_label(get):
+    # events.csv: ev-d-01 concerns whitworth; victims.csv: whitworth is Daniel Whitworth.
+    [row] = rows(get, f"/{DB}/events.json?event_id=ev-d-01&_labels=on")
+    assert row["victim_id"] == {"value": "whitworth", "label": "Daniel Whitworth"}
+    html = get(f"/{DB}/events?event_id=ev-d-01").text
+    assert re.search(r'<td class="col-victim_id[^"]*"><a href="/port-inquests/victims/whitworth">Daniel Whitworth</a>', html)
+
+
+def test_gap_tables_for_both_bases(get):
+    # op-k-05 (Kovari investigation, 2014-08-28): next death Whitworth, died 2014-09-18..20,
+    # found 2014-09-20. Death basis: 21..23 days; found basis: 23..23 days.
+    [death] = rows(get, f"/{DB}/gaps_death.json?opportunity_id=op-k-05&_labels=on")
+    [found] = rows(get, f"/{DB}/gaps_found.json?opportunity_id=op-k-05")
+    assert death["next_death"] == {"value": "whitworth", "label": "Daniel Whitworth"}
+    assert (death["gap_days_min"], death["gap_days_max"]) == (21, 23)
+    assert (found["next_death"], found["gap_days_min"], found["gap_days_max"]) == ("whitworth", 23, 23)
+    # Taylor's was the last death: no next death, and an empty gap rather than zero.
+    [taylor] = rows(get, f"/{DB}/gaps_death.json?opportunity_id=op-t-01")
+    assert taylor["next_death"] is None and taylor["gap_days_min"] is None
+    for table in ("gaps_death", "gaps_found"):
+        assert get(f"/{DB}/{table}.json?_size=0").json()["filtered_table_rows_count"] == len(csv_rows("opportunities"))
+
+
+def test_full_text_search_finds_a_known_phrase(get):
+    # opportunities.csv: only op-w-02 says "time of death" (its would_have column).
+    found = rows(get, f"/{DB}/opportunities.json?_search=%22time+of+death%22&_searchmode=raw")
+    assert [r["opportunity_id"] for r in found] == ["op-w-02"]
+    # events.csv: ev-w-02 is the British Transport Police finding Port at Barking station.
+    found = rows(get, f"/{DB}/events.json?_search=%22Barking+station%22&_searchmode=raw")
+    assert "ev-w-02" in [r["event_id"] for r in found]
+    assert all("barking station" in (r["summary"] + (r["notes"] or "")).lower() for r in found)
+
+
+# --- canned queries -----------------------------------------------------------------------
+
+
+def test_missed_before_each_death(get):
+    got = rows(get, f"/{DB}/missed_before_each_death.json")
+    by_death: dict[str, dict[str, set]] = {}
+    for r in got:
+        slot = by_death.setdefault(r["death"], {"certainly": set(), "possibly": set()})
+        if r["certainly_before"] == "yes":
+            slot["certainly"].add(r["opportunity_id"])
+        if r["possibly_before"] == "yes":
+            slot["possibly"].add(r["opportunity_id"])
+    # Walgate died first (2014-06-17..19): nothing in another investigation came before.
+    assert "walgate" not in by_death
+    # Kovari died 2014-08-25..28: the Walgate opportunities whose latest date is before 25 Aug
+    # (op-w-01 26 Jun, op-w-02 19 Jun, op-w-04 30 Jun, op-w-05 30 Jun) certainly; all nine
+    # Walgate ones opened by 27 Jun, so possibly.
+    assert by_death["kovari"]["certainly"] == {"op-w-01", "op-w-02", "op-w-04", "op-w-05"}
+    assert by_death["kovari"]["possibly"] == {f"op-w-0{i}" for i in range(1, 10)}
+    # Whitworth died 2014-09-18..20: also op-k-05 (28 Aug) certainly; op-k-01..05 (opened
+    # 28 Aug) possibly; op-k-06 (opened 1 Dec) not at all.
+    assert by_death["whitworth"]["certainly"] == {"op-w-01", "op-w-02", "op-w-04", "op-w-05", "op-k-05"}
+    assert by_death["whitworth"]["possibly"] == {f"op-w-0{i}" for i in range(1, 10)} | {f"op-k-0{i}" for i in range(1, 6)}
+    # Taylor died 2015-09-13..14: certainly all but op-w-06/07 (open to 14 Oct 2015) and
+    # op-d-07 (to 13 Sep 2015); possibly every Walgate, Kovari and Whitworth opportunity.
+    everything = {r["opportunity_id"] for r in csv_rows("opportunities") if r["investigation"] != "taylor"}
+    assert by_death["taylor"]["possibly"] == everything
+    assert by_death["taylor"]["certainly"] == everything - {"op-w-06", "op-w-07", "op-d-07"}
+    assert len(got) == 9 + 14 + 22
+
+
+def test_findings_that_name_an_opportunity(get):
+    got = rows(get, f"/{DB}/findings_naming_opportunities.json")
+    expected = {(r["finding_id"], o) for r in csv_rows("findings") if r["opportunity_ids"]
+                for o in r["opportunity_ids"].split(";")}
+    assert {(r["finding_id"], r["opportunity_id"]) for r in got} == expected and len(got) == 15
+    # fd-jury-whitworth-failing-04 names op-d-01, missed in the Whitworth investigation.
+    [row] = [r for r in got if r["finding_id"] == "fd-jury-whitworth-failing-04"]
+    assert (row["opportunity_id"], row["investigation"], row["body"]) == ("op-d-01", "whitworth", "inquest_jury")
+
+
+def test_everything_about_one_victim(get):
+    got = rows(get, f"/{DB}/about_victim.json?victim=whitworth")
+    parts: dict[str, list[str]] = {}
+    for r in got:
+        parts.setdefault(r["part"], []).append(r["id"])
+    assert parts["death"] == ["whitworth"]
+    # events.csv: ev-d-01..ev-d-10 and ev-d-12 have victim_id whitworth.
+    assert sorted(parts["event"]) == sorted([f"ev-d-{i:02d}" for i in range(1, 11)] + ["ev-d-12"])
+    assert sorted(parts["opportunity missed in his investigation"]) == [f"op-d-0{i}" for i in range(1, 8)]
+    # findings.csv: seven have victim_id whitworth; four others name a Whitworth opportunity.
+    assert set(parts["finding"]) == {
+        "fd-jury-whitworth-conclusion", "fd-jury-whitworth-contribution", "fd-orig-whitworth-conclusion",
+        "fd-jury-whitworth-failing-01", "fd-jury-whitworth-failing-02", "fd-jury-whitworth-failing-03",
+        "fd-jury-whitworth-failing-04", "fd-jury-failing-linking", "fd-pfd-01", "fd-pfd-05", "fd-pfd-suspicious"}
+    assert len(parts["opportunity missed before his death"]) == 14
+    # A full name, in any case, finds the same rows.
+    assert rows(get, f"/{DB}/about_victim.json?victim=daniel+WHITWORTH") == got
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def test_metadata_carries_licence_and_descriptions(get):
+    package = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    meta = get("/-/metadata.json").json()
+    assert meta["title"] == package["title"]
+    assert meta["license"] == "Creative Commons Attribution 4.0"
+    assert meta["license_url"] == "https://creativecommons.org/licenses/by/4.0/"
+    tables = meta["databases"][DB]["tables"]
+    assert tables["opportunities"]["description"] == package["resources"][2]["description"]
+    assert tables["opportunities"]["columns"]["would_have"].startswith("What doing it would have revealed")
+    assert tables["opportunities"]["facets"] == ["investigation", "identified_by"]
+    assert tables["victims"]["label_column"] == "name"
+    assert "next_death" in tables["gaps_found"]["columns"]
+    # and Datasette shows them: the licence on every page, a column's description on its table.
+    assert "Creative Commons Attribution 4.0" in get(f"/{DB}").text
+    assert "What doing it would have revealed" in get(f"/{DB}/opportunities").text
+    facets = get(f"/{DB}/findings.json?_size=0").json()["facet_results"]
+    assert set(facets) == {"body", "kind", "victim_id"}
+
+
+# --- bad data -----------------------------------------------------------------------------
+
+
+def _corrupt(data: Path) -> Path:
+    path = data / "events.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[1] = "2014-02-30"
+    path.write_text(lines[0] + ",".join(cells) + "".join(lines[2:]), encoding="utf-8")
+    return path
+
+
+def test_corrupt_data_exits_1_with_the_report_and_leaves_the_db(real_copy, tmp_path, built):
+    (tmp_path / "build").mkdir()
+    out = tmp_path / "build" / f"{DB}.db"
+    shutil.copyfile(built, out)
+    shutil.copyfile(metadata_path(built), metadata_path(out))
+    before = out.read_bytes(), metadata_path(out).read_bytes()
+    events = _corrupt(real_copy)
+    done = subprocess.run([sys.executable, "-m", "analysis", "db", "--data", str(real_copy), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert f"{events}:2: date_earliest: '2014-02-30' is not a real calendar date" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (out.read_bytes(), metadata_path(out).read_bytes()) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == [f"{DB}.db", f"{DB}.metadata.json"]  # no temp file left
+
+
+def test_make_db_refuses_corrupt_data(real_copy, tmp_path):
+    out = tmp_path / f"{DB}.db"
+    out.write_bytes(b"an earlier database")
+    events = _corrupt(real_copy)
+    done = subprocess.run(["make", "--no-print-directory", "db", f"DATA={real_copy}", f"DB={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0  # the command exits 1; make itself reports a failed recipe as 2
+    assert f"{events}:2: date_earliest:" in done.stderr
+    assert out.read_bytes() == b"an earlier database"
+
+
+# --- a real server ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.mark.server
+def test_real_datasette_serves_json_over_http(built):
+    port = _free_port()
+    datasette = Path(sys.executable).with_name("datasette")
+    server = subprocess.Popen(
+        [str(datasette), "serve", "-i", str(built), "--metadata", str(metadata_path(built)),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):  # at most about 30 s for the server to come up
+            if server.poll() is not None:
+                pytest.fail(f"datasette exited early: {server.stdout.read().decode(errors='replace')}")
+            try:
+                _get_json(f"{base}/-/versions.json")
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("datasette did not answer within 30 s")
+        victims = _get_json(f"{base}/{DB}/victims.json?_shape=array&_sort=died_earliest")
+        assert [v["victim_id"] for v in victims] == ["walgate", "kovari", "whitworth", "taylor"]
+        meta = _get_json(f"{base}/-/metadata.json")
+        assert meta["license"] == "Creative Commons Attribution 4.0"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=15)
+        server.stdout.close()
+    assert server.returncode is not None
