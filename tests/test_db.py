@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -295,3 +296,46 @@ def test_real_datasette_serves_json_over_http(built):
             server.wait(timeout=15)
         server.stdout.close()
     assert server.returncode is not None
+
+
+# --- the README's examples ----------------------------------------------------------------
+
+
+def readme_urls() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Browse and query in Datasette", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| http://127\.0\.0\.1:8001(/\S*) \|", section, re.M)
+
+
+def test_readme_example_urls_work(get):
+    urls = readme_urls()
+    assert len(urls) >= 8
+    for path in urls:
+        get(path)
+
+
+@pytest.mark.parametrize(("path", "count"), [
+    # opportunities.csv: identified_by names the jury on op-w-04, op-w-06, op-k-03, op-d-01,
+    # op-d-05, op-t-01, op-t-02.
+    ("/port-inquests/opportunities?identified_by__contains=jury", 7),
+    # events.csv: 8 rows mention GHB.
+    ("/port-inquests/events?_search=GHB", 8),
+    # op-k-01..05 opened 28 Aug 2014, before Whitworth's death; op-k-06 (Dec 2014) precedes Taylor's.
+    ("/port-inquests/gaps_death?next_death=whitworth", 5),
+    ("/port-inquests/findings_naming_opportunities", 15),
+])
+def test_readme_example_counts(get, path, count):
+    assert path in readme_urls()
+    table, _, query = path.partition("?")
+    assert len(rows(get, f"{table}.json?{query}" if query else f"{table}.json")) == count
+
+
+def test_readme_sql_example_lists_the_jury_opportunities_with_sources(get):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Browse and query in Datasette", 1)[1].split("\n## ", 1)[0]
+    [sql] = re.findall(r"```sql\n(.*?)```", section, re.S)
+    got = rows(get, f"/{DB}.json?sql={urllib.parse.quote(sql)}")
+    jury = {r["opportunity_id"]: r["source_ids"].split(";") for r in csv_rows("opportunities")
+            if "jury" in r["identified_by"].split(";")}
+    assert sorted((r["opportunity_id"], r["url"]) for r in got) == sorted(
+        (o, s["url"]) for o, ids in jury.items() for s in csv_rows("sources") if s["source_id"] in ids)
