@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from datasette.app import Datasette
 
@@ -339,3 +340,29 @@ def test_readme_sql_example_lists_the_jury_opportunities_with_sources(get):
             if "jury" in r["identified_by"].split(";")}
     assert sorted((r["opportunity_id"], r["url"]) for r in got) == sorted(
         (o, s["url"]) for o, ids in jury.items() for s in csv_rows("sources") if s["source_id"] in ids)
+
+
+def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monkeypatch, tmp_path):
+    """Whatever columns gap_table returns are stored: a new list column becomes `;`-text plus a
+    link table, with a foreign key when its items are ids of one table."""
+    import analysis.publish.db as publish_db
+    from analysis.gaps import gap_table
+
+    def wider(case, basis="death", **kwargs):
+        table = gap_table(case, basis=basis, **kwargs)
+        table["later_deaths_open"] = [[] if pd.isna(v) else [v] for v in table["next_death"]]
+        table["a_number"] = 7
+        return table
+
+    monkeypatch.setattr(publish_db, "gap_table", wider)
+    out = build_database(DATA, tmp_path / f"{DB}.db")
+    metadata = json.loads(metadata_path(out).read_text(encoding="utf-8"))
+    ds = Datasette([str(out)], metadata=metadata)
+    got = asyncio.run(ds.client.get(f"/{DB}/gaps_found.json?opportunity_id=op-k-05&_shape=array")).json()
+    assert got[0]["later_deaths_open"] == "whitworth" and got[0]["a_number"] == 7
+    links = asyncio.run(ds.client.get(f"/{DB}/gaps_found_later_deaths_open.json?_shape=array&_size=max&_labels=on")).json()
+    # 22 opportunities were followed by a death (the 5 Taylor ones were not), one row each.
+    assert len(links) == 22
+    assert {"opportunity_id", "victim_id"} == set(links[0])
+    assert {"value": "whitworth", "label": "Daniel Whitworth"} in [r["victim_id"] for r in links]
+    assert "later_deaths_open" in metadata["databases"][DB]["tables"]["gaps_found"]["columns"]
