@@ -206,6 +206,7 @@ def test_metadata_carries_licence_and_descriptions(get):
     assert "next_death" in tables["gaps_found"]["columns"]
     # and Datasette shows them: the licence on every page, a column's description on its table.
     assert "Creative Commons Attribution 4.0" in get(f"/{DB}").text
+    assert "gap analysis" in get(f"/{DB}").text
     assert "What doing it would have revealed" in get(f"/{DB}/opportunities").text
     facets = get(f"/{DB}/findings.json?_size=0").json()["facet_results"]
     assert set(facets) == {"body", "kind", "victim_id"}
@@ -346,7 +347,7 @@ def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monke
     """Whatever columns gap_table returns are stored: a new list column becomes `;`-text plus a
     link table, with a foreign key when its items are ids of one table."""
     import analysis.publish.db as publish_db
-    from analysis.gaps import gap_table
+    from analysis.gaps import deaths_view, gap_table
 
     def wider(case, basis="death", **kwargs):
         table = gap_table(case, basis=basis, **kwargs)
@@ -354,7 +355,13 @@ def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monke
         table["a_number"] = 7
         return table
 
+    def deaths_plus(case, **kwargs):
+        view = deaths_view(case, **kwargs)
+        view["others"] = [[v for v in view["victim_id"] if v != own] for own in view["victim_id"]]
+        return view
+
     monkeypatch.setattr(publish_db, "gap_table", wider)
+    monkeypatch.setattr(publish_db, "deaths_view", deaths_plus)
     out = build_database(DATA, tmp_path / f"{DB}.db")
     metadata = json.loads(metadata_path(out).read_text(encoding="utf-8"))
     ds = Datasette([str(out)], metadata=metadata)
@@ -366,3 +373,6 @@ def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monke
     assert {"opportunity_id", "victim_id"} == set(links[0])
     assert {"value": "whitworth", "label": "Daniel Whitworth"} in [r["victim_id"] for r in links]
     assert "later_deaths_open" in metadata["databases"][DB]["tables"]["gaps_found"]["columns"]
+    # A list of victim ids in a table keyed by victim_id: the item column keeps the list's name.
+    others = asyncio.run(ds.client.get(f"/{DB}/deaths_others.json?victim_id=kovari&_shape=array&_labels=on")).json()
+    assert sorted(r["others"]["label"] for r in others) == ["Anthony Walgate", "Daniel Whitworth", "Jack Taylor"]

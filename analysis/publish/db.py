@@ -193,15 +193,17 @@ def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, 
             continue
         target = LIST_FIELDS[field]
         item = tables[target].primary_key if target else field
-        _link_table(db, link_table_name(table, field), table.name, table.primary_key, item, target,
-                    zip(frame[table.primary_key], frame[field]))
+        _link_table(db, link_table_name(table, field), table.name, table.primary_key, item,
+                    (target, item) if target else None, zip(frame[table.primary_key], frame[field]))
 
 
-def _link_table(db: sqlite_utils.Database, name: str, owner: str, key: str, item: str, target: str | None,
-                pairs: Iterable[tuple[Any, Any]]) -> None:
-    foreign = [(key, owner, key)] + ([(item, target, item)] if target else [])
+def _link_table(db: sqlite_utils.Database, name: str, owner: str, key: str, item: str,
+                target: tuple[str, str] | None, pairs: Iterable[tuple[Any, Any]]) -> None:
+    """One row per (``key``, list item); ``target`` is the (table, column) the items refer to, if any."""
+    foreign = [(key, owner, key)] + ([(item, *target)] if target else [])
     db[name].create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
-    db[name].insert_all({key: _cell(owner_id), item: value} for owner_id, values in pairs for value in values or [])
+    db[name].insert_all({key: _cell(owner_id), item: _cell(value)}
+                        for owner_id, values in pairs for value in _as_list(values))
 
 
 def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, pk: str,
@@ -221,17 +223,23 @@ def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, p
     db[name].create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
     records = []
     for row in frame.to_dict(orient="records"):
-        records.append({c: (";".join(map(str, v or [])) if c in lists else _cell(v)) for c, v in row.items()})
+        records.append({c: (";".join(map(str, _as_list(v))) if c in lists else _cell(v)) for c, v in row.items()})
     db[name].insert_all(records)
     for column in lists:
         target = _target(_items(frame[column]), ids)
-        item = tables[target].primary_key if target and tables[target].primary_key != pk else column
-        _link_table(db, f"{name}_{column}", name, pk, item, target, zip(frame[pk], frame[column]))
+        target_key = tables[target].primary_key if target else None
+        item = target_key if target_key and target_key != pk else column
+        _link_table(db, f"{name}_{column}", name, pk, item, (target, target_key) if target and target_key else None,
+                    zip(frame[pk], frame[column]))
 
 
 def list_columns(frame: pd.DataFrame) -> list[str]:
     """Columns of a computed frame that hold lists (stored as ``;``-text plus a link table)."""
     return [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, (list, tuple))).any()]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def _items(series: pd.Series) -> list[Any]:
@@ -330,7 +338,14 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
             }
     for table, spec in described.items():
         spec.update(_presentation(table))
-    meta["databases"] = {name: {"tables": described, "queries": canned_queries()}}
+    meta["databases"] = {name: {
+        "title": "The record, its link tables and the gap analysis",
+        "description": (
+            f"The data package's tables ({', '.join(tables)}), each `;`-list also as a link table, and the "
+            "results of the library's rules: the gap from each missed opportunity to the next death on both "
+            "bases (gaps_death, gaps_found) and, per death, the opportunities missed before it (deaths). "
+            "Start with the queries."),
+        "tables": described, "queries": canned_queries()}}
     return meta
 
 
