@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -240,6 +242,12 @@ def test_corrupt_data_exits_1_with_the_report_and_leaves_the_db(real_copy, tmp_p
     assert sorted(p.name for p in out.parent.iterdir()) == [f"{DB}.db", f"{DB}.metadata.json"]  # no temp file left
 
 
+IN_PROJECT_VENV = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
+needs_make = pytest.mark.skipif(not IN_PROJECT_VENV or shutil.which("make") is None,
+                                reason="the make targets use the project's .venv (conda users: not applicable)")
+
+
+@needs_make
 def test_make_db_refuses_corrupt_data(real_copy, tmp_path):
     out = tmp_path / f"{DB}.db"
     out.write_bytes(b"an earlier database")
@@ -252,6 +260,46 @@ def test_make_db_refuses_corrupt_data(real_copy, tmp_path):
 
 
 # --- a real server ------------------------------------------------------------------------
+
+
+def _wait_until_serving(base: str, server: subprocess.Popen) -> None:
+    for _ in range(240):  # at most about 60 s (make serve builds the database first)
+        if server.poll() is not None:
+            pytest.fail(f"the server exited early: {server.stdout.read().decode(errors='replace')}")
+        try:
+            _get_json(f"{base}/-/versions.json")
+            return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"nothing answered at {base} within 60 s")
+
+
+def _stop(server: subprocess.Popen) -> str:
+    """SIGTERM to the process group this test started (make and its datasette), SIGKILL to what
+    is left after 15 s; returns what it printed."""
+
+    def group_alive() -> bool:
+        server.poll()  # reap the leader once it exits
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not group_alive():
+            break
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            break
+        for _ in range(150):
+            if not group_alive():
+                break
+            time.sleep(0.1)
+    server.wait(timeout=15)
+    with server.stdout:
+        return server.stdout.read().decode(errors="replace")
 
 
 def _free_port() -> int:
@@ -272,32 +320,38 @@ def test_real_datasette_serves_json_over_http(built):
     server = subprocess.Popen(
         [str(datasette), "serve", "-i", str(built), "--metadata", str(metadata_path(built)),
          "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):  # at most about 30 s for the server to come up
-            if server.poll() is not None:
-                pytest.fail(f"datasette exited early: {server.stdout.read().decode(errors='replace')}")
-            try:
-                _get_json(f"{base}/-/versions.json")
-                break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("datasette did not answer within 30 s")
+        _wait_until_serving(base, server)
         victims = _get_json(f"{base}/{DB}/victims.json?_shape=array&_sort=died_earliest")
         assert [v["victim_id"] for v in victims] == ["walgate", "kovari", "whitworth", "taylor"]
         meta = _get_json(f"{base}/-/metadata.json")
         assert meta["license"] == "Creative Commons Attribution 4.0"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
-        server.stdout.close()
+        _stop(server)
     assert server.returncode is not None
+
+
+@pytest.mark.server
+@needs_make
+def test_make_serve_builds_prints_the_url_and_serves(tmp_path):
+    port = _free_port()
+    db = tmp_path / f"{DB}.db"
+    server = subprocess.Popen(["make", "--no-print-directory", "serve", f"DB={db}", f"PORT={port}"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base, server)
+        assert db.exists() and metadata_path(db).exists()
+        deaths = _get_json(f"{base}/{DB}/deaths.json?_shape=array")
+        # victims.csv and the README headline: 4 opportunities certainly before Kovari's death, 9 possibly.
+        kovari = next(d for d in deaths if d["victim_id"] == "kovari")
+        assert (kovari["n_certainly_before"], kovari["n_possibly_before"]) == (4, 9)
+    finally:
+        printed = _stop(server)
+    assert server.returncode is not None
+    assert f"Datasette is serving the record at http://127.0.0.1:{port}/{DB}" in printed
 
 
 # --- the README's examples ----------------------------------------------------------------
