@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 KERNEL := port-inquests
 
-.PHONY: help setup figures test validate gaps lab bench docs clean
+.PHONY: help setup figures test validate gaps lab bench docs clean db serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -52,6 +52,22 @@ lab: $(READY) ## open JupyterLab on the project's kernel
 
 bench: $(READY) ## time regeneration against the floor Jupyter sets (prints ratios)
 	$(PY) benchmarks/bench.py
+
+# The database for Datasette and its metadata, rebuilt when the data or the library change.
+# DATA and DB can be overridden (make db DATA=path/to/data DB=/tmp/x.db); PORT for make serve.
+DATA ?= data
+DB ?= build/port-inquests.db
+DB_METADATA = $(patsubst %.db,%.metadata.json,$(DB))
+PORT ?= 8001
+
+$(DB) $(DB_METADATA) &: $(READY) $(DATA)/datapackage.json $(wildcard $(DATA)/*.csv) $(wildcard analysis/*.py analysis/publish/*.py)
+	$(PY) -m analysis db --data $(DATA) --out $(DB)
+
+db: $(DB) $(DB_METADATA) ## build build/port-inquests.db (SQLite, for Datasette) from the checked data
+
+serve: $(DB) $(DB_METADATA) ## browse and query the record in Datasette at http://127.0.0.1:8001/
+	@echo "Datasette is serving the record at http://127.0.0.1:$(PORT)/$(notdir $(basename $(DB)))  (Ctrl-C stops it)"
+	$(VENV)/bin/datasette serve -i $(DB) --metadata $(DB_METADATA) --host 127.0.0.1 --port $(PORT)
 
 clean: ## remove build/ (executed notebooks of every run and the run state)
 	rm -rf build

@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {validate,gaps,figures,run,docs} ...``.
+"""Command line: ``python -m analysis {validate,gaps,figures,run,docs,db} ...``.
 
 Exit codes: 0 success; 1 invalid data or a failed run; 2 a missing or unreadable input.
 Heavy libraries are imported inside each command so ``--help`` and a no-op ``run`` stay fast.
@@ -83,6 +83,14 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    from analysis.publish.db import build_database, metadata_path
+
+    out = build_database(args.data, args.out)
+    print(f"{out}: built from {args.data} (Datasette metadata: {metadata_path(out)})")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -127,6 +135,12 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--readme", default=Path("README.md"), type=Path)
     docs.add_argument("--data", default=Path("data"), type=Path)
     docs.set_defaults(command=_docs)
+
+    db = sub.add_parser("db", help="build the SQLite database for Datasette (and its metadata) from the checked data")
+    db.add_argument("--data", default=Path("data"), type=Path, metavar="DIR", help="data directory (default: data)")
+    db.add_argument("--out", default=Path("build/port-inquests.db"), type=Path, metavar="PATH",
+                    help="database file (default: build/port-inquests.db); metadata goes beside it")
+    db.set_defaults(command=_db)
     return parser
 
 

@@ -1,0 +1,478 @@
+"""The record as one SQLite database for Datasette (``make db``, ``make serve``).
+
+:func:`build_database` loads and checks the data package with :func:`analysis.load.load_case`
+(invalid data raises :class:`~analysis.problems.DataError` before anything is written), then
+writes, with ``sqlite-utils``, to a temporary file renamed into place:
+
+- every table of the package, with its primary key, its foreign keys and its ``;``-lists kept
+  as the CSV's text;
+- each ``;``-list also as a link table (``event_sources``, ``opportunity_sources``,
+  ``finding_opportunities``, ``opportunity_identified_by``, ...) so that SQL can join on it;
+- the rules' results as tables, computed by the library and never re-derived in SQL:
+  ``gaps_death`` and ``gaps_found`` (:func:`analysis.gaps.gap_table` on each basis) and
+  ``deaths`` (:func:`analysis.gaps.deaths_view`). Whatever columns those functions return are
+  stored; a column holding lists becomes ``;``-joined text plus a link table;
+- full-text search (SQLite FTS5, Porter stemming) on the free-text columns.
+
+:func:`datasette_metadata` turns ``datapackage.json`` into Datasette's metadata (titles,
+descriptions, licence, source, facets, sort orders, label columns) and adds the canned queries.
+
+>>> build_database("data", "build/port-inquests.db")            # doctest: +SKIP
+PosixPath('build/port-inquests.db')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from analysis.atomic import write_atomic
+from analysis.gaps import deaths_view, gap_table
+from analysis.load import Case, load_case
+from analysis.schema import LIST_FIELDS, Table, read_descriptor, read_tables
+
+#: Datasette names a database after its file: build/port-inquests.db is served as /port-inquests.
+DB_NAME = "port-inquests"
+
+#: Computed tables: name -> (what it is, primary key). Their rows come from the library.
+COMPUTED = {
+    "gaps_death": ("Each missed opportunity and the next death, measured to the interval in which he died "
+                   "(analysis.gaps.gap_table, basis death, every opportunity).", "opportunity_id"),
+    "gaps_found": ("Each missed opportunity and the next death, measured to the day the body was found "
+                   "(analysis.gaps.gap_table, basis found, every opportunity).", "opportunity_id"),
+    "deaths": ("Per death: the missed opportunities in other investigations that certainly or possibly came "
+               "before it (analysis.gaps.deaths_view, every opportunity).", "victim_id"),
+}
+
+#: Descriptions of the computed columns known today; a column added to the library later is
+#: stored anyway and described generically (see :func:`_computed_description`).
+COMPUTED_COLUMNS = {
+    "opportunity_id": "The missed opportunity (opportunities.opportunity_id).",
+    "investigation": "The death being investigated when it was missed (victims.victim_id).",
+    "date_earliest": "Earliest date on which the opportunity was open to the police.",
+    "date_latest": "Latest date on which it arose.",
+    "identified_by": "Who identified it as a failing (`;`-separated).",
+    "next_death": "The next death, other than the one under investigation, that could have followed it; "
+                  "empty if none did.",
+    "next_death_name": "Name of the next death's victim.",
+    "next_earliest": "Start of the next death's interval on this basis.",
+    "next_latest": "End of the next death's interval on this basis.",
+    "gap_days_min": "Fewest days from the opportunity to the next death (floored at 0); empty if no death followed.",
+    "gap_days_max": "Most days from the opportunity to the next death; empty if no death followed.",
+    "gap_days_mid": "Middle of the gap range, the point used for plotting.",
+    "deaths_before_arrest": "Other deaths that could have happened between the opportunity and Port's final arrest.",
+    "days_to_arrest_min": "Fewest days from the opportunity to Port's final arrest.",
+    "days_to_arrest_max": "Most days from the opportunity to Port's final arrest.",
+    "victim_id": "The victim whose death this row is about.",
+    "name": "His full name.",
+    "died_earliest": "Earliest date on which he can have died.",
+    "died_latest": "Latest date on which he can have died.",
+    "n_certainly_before": "How many missed opportunities in other investigations certainly came before his death "
+                          "(their latest date is before his earliest possible day of death).",
+    "n_possibly_before": "How many possibly came before it (their earliest date is on or before his latest "
+                         "possible day of death); includes the certain ones.",
+    "certainly_before": "Those certainly before it (`;`-separated; also the link table deaths_certainly_before).",
+    "possibly_before": "Those possibly before it (`;`-separated; also the link table deaths_possibly_before).",
+}
+
+#: Default facets, sort orders and label columns, per table (only columns that exist are used).
+FACETS = {
+    "events": ["kind", "victim_id"],
+    "opportunities": ["investigation", "identified_by"],
+    "findings": ["body", "kind", "victim_id"],
+    "sources": ["kind", "publisher"],
+    "gaps_death": ["investigation", "next_death", "identified_by"],
+    "gaps_found": ["investigation", "next_death", "identified_by"],
+    "opportunity_identified_by": ["identified_by"],
+}
+SORT = {
+    "victims": "died_earliest", "events": "date_earliest", "opportunities": "date_earliest",
+    "findings": "date", "gaps_death": "date_earliest", "gaps_found": "date_earliest", "deaths": "died_earliest",
+}
+SORT_DESC = {"sources": "published"}
+#: Shown instead of the bare id wherever a foreign key points at the table. Events, opportunities
+#: and findings keep their ids: their only candidate labels are paragraphs.
+LABELS = {"victims": "name", "sources": "title", "deaths": "name"}
+
+
+def build_database(data_dir: str | Path = "data", out: str | Path = f"build/{DB_NAME}.db") -> Path:
+    """Check the data package in ``data_dir`` and write the database to ``out``.
+
+    The Datasette metadata is written beside it, as ``<out stem>.metadata.json``. Raises
+    :class:`~analysis.problems.DataError` (every problem listed) or
+    :class:`~analysis.problems.DataMissing` before writing anything, so an existing database
+    stays as it was; both files are written to a temporary file and renamed into place.
+    Returns ``out``.
+    """
+    data_dir, out = Path(data_dir), Path(out)
+    case = load_case(data_dir)
+    tables = read_tables(data_dir)
+    computed = computed_frames(case)
+    metadata = datasette_metadata(data_dir, name=out.stem, computed=computed)
+
+    def write(tmp: Path) -> None:
+        db = sqlite_utils.Database(tmp)
+        try:
+            _fill(db, case, tables, computed)
+        finally:
+            db.close()
+
+    write_atomic(metadata_path(out), lambda tmp: tmp.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8"))
+    write_atomic(out, write)
+    return out
+
+
+def metadata_path(db_path: str | Path) -> Path:
+    """Where :func:`build_database` writes the Datasette metadata for ``db_path``."""
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}.metadata.json")
+
+
+# --- filling the database -----------------------------------------------------------------
+
+
+def _fill(db: sqlite_utils.Database, case: Case, tables: dict[str, Table], computed: dict[str, pd.DataFrame]) -> None:
+    ids: dict[str, set[str]] = {}
+    with db.conn:
+        for name, table in tables.items():
+            frame = getattr(case, name)
+            ids[name] = set(frame[table.primary_key])
+            _record_table(db, table, frame)
+        for name, table in tables.items():
+            _record_links(db, table, getattr(case, name), tables)
+        for name, frame in computed.items():
+            _computed_table(db, name, frame, COMPUTED[name][1], ids, tables)
+    for name, table in tables.items():
+        db[name].enable_fts(fts_columns(table), tokenize="porter")
+    db.vacuum()
+
+
+def computed_frames(case: Case) -> dict[str, pd.DataFrame]:
+    """The rules' results stored as tables: both gap tables and the per-death view, from the library."""
+    return {"gaps_death": gap_table(case, basis="death"), "gaps_found": gap_table(case, basis="found"),
+            "deaths": deaths_view(case)}
+
+
+def fts_columns(table: Table) -> list[str]:
+    """Free-text columns of a package table: strings with no enum, pattern, key or list role."""
+    keys = {table.primary_key, *table.foreign_keys}
+    return [f.name for f in table.fields
+            if f.type == "string" and not f.enum and f.pattern is None and f.name not in keys
+            and f.name not in LIST_FIELDS and f.name != "url"]
+
+
+def link_table_name(table: Table, field: str) -> str:
+    """``events`` + ``source_ids`` -> ``event_sources``; ``opportunities`` + ``identified_by`` ->
+    ``opportunity_identified_by``."""
+    return f"{table.primary_key.removesuffix('_id')}_{LIST_FIELDS[field] or field}"
+
+
+_SQL_TYPES = {"date": str, "integer": int, "string": str}
+
+
+def _record_table(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame) -> None:
+    columns = {f.name: _SQL_TYPES.get(f.type, str) for f in table.fields}
+    db[table.name].create(
+        columns, pk=table.primary_key, not_null=[f.name for f in table.fields if f.required],
+        foreign_keys=[(column, target, target_column) for column, (target, target_column) in table.foreign_keys.items()],
+    )
+    db[table.name].insert_all({name: (";".join(value) or None if name in LIST_FIELDS else _cell(value))
+                               for name, value in row.items()} for row in frame.to_dict(orient="records"))
+
+
+def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, tables: dict[str, Table]) -> None:
+    for field in table.field_names:
+        if field not in LIST_FIELDS:
+            continue
+        target = LIST_FIELDS[field]
+        item = tables[target].primary_key if target else field
+        _link_table(db, link_table_name(table, field), table.name, table.primary_key, item,
+                    (target, item) if target else None, zip(frame[table.primary_key], frame[field]))
+
+
+def _link_table(db: sqlite_utils.Database, name: str, owner: str, key: str, item: str,
+                target: tuple[str, str] | None, pairs: Iterable[tuple[Any, Any]]) -> None:
+    """One row per (``key``, list item); ``target`` is the (table, column) the items refer to, if any."""
+    foreign = [(key, owner, key)] + ([(item, *target)] if target else [])
+    db[name].create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
+    db[name].insert_all({key: _cell(owner_id), item: _cell(value)}
+                        for owner_id, values in pairs for value in _as_list(values))
+
+
+def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, pk: str,
+                    ids: dict[str, set[str]], tables: dict[str, Table]) -> None:
+    """Store one result of the library as it comes: every column, lists as text plus link tables.
+
+    A column of strings all of which are ids of one package table gets a foreign key to it (so
+    ``next_death`` links to ``victims``); list columns are judged the same way, item by item.
+    """
+    lists = list_columns(frame)
+    columns = {c: (str if c in lists else _sql_type(frame[c])) for c in frame.columns}
+    foreign = []
+    for column in frame.columns:
+        target = _target(_items(frame[column]), ids)
+        if column not in lists and target:
+            foreign.append((column, target, tables[target].primary_key))
+    db[name].create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
+    records = []
+    for row in frame.to_dict(orient="records"):
+        records.append({c: (";".join(map(str, _as_list(v))) if c in lists else _cell(v)) for c, v in row.items()})
+    db[name].insert_all(records)
+    for column in lists:
+        target = _target(_items(frame[column]), ids)
+        target_key = tables[target].primary_key if target else None
+        item = target_key if target_key and target_key != pk else column
+        _link_table(db, f"{name}_{column}", name, pk, item, (target, target_key) if target and target_key else None,
+                    zip(frame[pk], frame[column]))
+
+
+def list_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns of a computed frame that hold lists (stored as ``;``-text plus a link table)."""
+    return [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, (list, tuple))).any()]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _items(series: pd.Series) -> list[Any]:
+    out: list[Any] = []
+    for value in series:
+        if isinstance(value, (list, tuple)):
+            out.extend(value)
+        elif _cell(value) is not None:
+            out.append(value)
+    return out
+
+
+def _target(items: list[Any], ids: dict[str, set[str]]) -> str | None:
+    """The one package table whose primary keys include every item, if there is exactly one."""
+    if not items or not all(isinstance(i, str) for i in items):
+        return None
+    found = [name for name, keys in ids.items() if keys.issuperset(items)]
+    return found[0] if len(found) == 1 else None
+
+
+def _sql_type(series: pd.Series) -> type:
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):
+        return int
+    if pd.api.types.is_float_dtype(series):
+        return float
+    return str
+
+
+def _cell(value: Any) -> Any:
+    """A value SQLite stores: dates as ISO text, missing values as NULL, numpy scalars as Python's."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date().isoformat() if value == pd.Timestamp(value).normalize() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return _cell(value.item())
+    return value
+
+
+# --- Datasette metadata -------------------------------------------------------------------
+
+
+def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
+                       computed: dict[str, pd.DataFrame] | None = None) -> dict:
+    """Datasette's metadata for the database, from ``datapackage.json`` plus the canned queries.
+
+    Package title, description, licence and source; per table its title, description, column
+    descriptions, default facets, sort order and label column; the link and computed tables
+    described too. ``computed`` is :func:`computed_frames` of the record (computed here from
+    ``data_dir`` if not given), so that every column the library returns is described.
+    """
+    if computed is None:
+        computed = computed_frames(load_case(data_dir))
+    package = read_descriptor(Path(data_dir))
+    tables = read_tables(Path(data_dir))
+    licence = (package.get("licenses") or [{}])[0]
+    meta: dict[str, Any] = {
+        "title": package.get("title", ""),
+        "description": package.get("description", ""),
+        "license": licence.get("title") or licence.get("name", ""),
+        "license_url": licence.get("path", ""),
+        "source": (package.get("sources") or [{}])[0].get("title", ""),
+        "source_url": f"/{name}/sources",
+    }
+    described: dict[str, dict[str, Any]] = {}
+    for table in tables.values():
+        described[table.name] = {
+            "title": table.title, "description": table.description,
+            "columns": {f.name: f.description for f in table.fields if f.description},
+        }
+        for field in table.field_names:
+            if field in LIST_FIELDS:
+                target = LIST_FIELDS[field]
+                item = tables[target].primary_key if target else field
+                described[link_table_name(table, field)] = {
+                    "title": f"{table.title}: {field} as a link table",
+                    "description": f"One row per item of the `;`-list {table.name}.{field}, so SQL can join on it.",
+                    "columns": {table.primary_key: f"The {table.name} row ({table.name}.{table.primary_key}).",
+                                item: (f"One of its {target} ({target}.{item})." if target
+                                       else "One of the bodies that identified it as a failing.")},
+                }
+    for table_name, frame in computed.items():
+        description, pk = COMPUTED[table_name]
+        described[table_name] = {
+            "title": table_name.replace("_", " "), "description": description,
+            "columns": {c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED) for c in frame.columns},
+        }
+        for column in list_columns(frame):
+            described[f"{table_name}_{column}"] = {
+                "title": f"{table_name}: {column} as a link table",
+                "description": f"One row per item of the list {table_name}.{column}, so SQL can join on it.",
+            }
+    for table, spec in described.items():
+        spec.update(_presentation(table))
+    meta["databases"] = {name: {
+        "title": "The record, its link tables and the gap analysis",
+        "description": (
+            f"The data package's tables ({', '.join(tables)}), each `;`-list also as a link table, and the "
+            "results of the library's rules: the gap from each missed opportunity to the next death on both "
+            "bases (gaps_death, gaps_found) and, per death, the opportunities missed before it (deaths). "
+            "Start with the queries."),
+        "tables": described, "queries": canned_queries()}}
+    return meta
+
+
+_UNDESCRIBED = "Computed by the library (analysis.gaps); see the README's definitions."
+
+
+def _presentation(table: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if table in FACETS:
+        spec["facets"] = FACETS[table]
+    if table in SORT:
+        spec["sort"] = SORT[table]
+    if table in SORT_DESC:
+        spec["sort_desc"] = SORT_DESC[table]
+    if table in LABELS:
+        spec["label_column"] = LABELS[table]
+    return spec
+
+
+def canned_queries() -> dict[str, dict[str, Any]]:
+    """The canned queries: plain SQL over the stored tables, no rule re-derived."""
+    return {
+        "missed_before_each_death": {
+            "title": "Missed opportunities before each death",
+            "description": (
+                "For each death, every missed opportunity in another investigation that certainly or possibly "
+                "came before it. Which ones did is the library's rule (analysis.gaps.deaths_view), stored in "
+                "the deaths_certainly_before and deaths_possibly_before tables; this query only joins them "
+                "to the opportunities."),
+            "sql": _MISSED_BEFORE_EACH_DEATH,
+        },
+        "findings_naming_opportunities": {
+            "title": "Findings that name a missed opportunity",
+            "description": "Each official finding next to each missed opportunity it names (findings.opportunity_ids).",
+            "sql": _FINDINGS_NAMING_OPPORTUNITIES,
+        },
+        "about_victim": {
+            "title": "Everything about one victim",
+            "description": (
+                "Type a victim_id (walgate, kovari, whitworth, taylor) or a full name: his death, the events "
+                "about him, the opportunities missed in his investigation, the findings about him or naming "
+                "those opportunities, and the opportunities in earlier investigations missed before his death."),
+            "sql": _ABOUT_VICTIM,
+        },
+    }
+
+
+_MISSED_BEFORE_EACH_DEATH = """\
+select
+  d.victim_id as death,
+  d.name,
+  d.died_earliest,
+  d.died_latest,
+  o.opportunity_id,
+  case when c.opportunity_id is null then 'no' else 'yes' end as certainly_before,
+  case when p.opportunity_id is null then 'no' else 'yes' end as possibly_before,
+  o.investigation,
+  o.date_earliest,
+  o.date_latest,
+  o.identified_by,
+  o.missed
+from deaths as d
+join opportunities as o
+  on o.opportunity_id in (
+    select opportunity_id from deaths_possibly_before where victim_id = d.victim_id
+    union
+    select opportunity_id from deaths_certainly_before where victim_id = d.victim_id
+  )
+left join deaths_certainly_before as c on c.victim_id = d.victim_id and c.opportunity_id = o.opportunity_id
+left join deaths_possibly_before as p on p.victim_id = d.victim_id and p.opportunity_id = o.opportunity_id
+order by d.died_earliest, d.victim_id, certainly_before desc, o.date_earliest, o.date_latest, o.opportunity_id"""
+
+_FINDINGS_NAMING_OPPORTUNITIES = """\
+select
+  f.finding_id,
+  f.date,
+  f.body,
+  f.kind,
+  f.victim_id,
+  f.summary,
+  o.opportunity_id,
+  o.investigation,
+  o.missed
+from finding_opportunities as fo
+join findings as f on f.finding_id = fo.finding_id
+join opportunities as o on o.opportunity_id = fo.opportunity_id
+order by f.date, f.finding_id, o.date_earliest, o.opportunity_id"""
+
+_ABOUT_VICTIM = """\
+with v as (
+  select * from victims
+  where victim_id = lower(trim(:victim)) or lower(name) = lower(trim(:victim))
+),
+about as (
+  select 1 as part_order, 'death' as part, v.victim_id as id, v.died_earliest as date_earliest,
+    v.died_latest as date_latest, 'died; found ' || v.found_date as kind,
+    v.found_place || '. Classified at the time: ' || coalesce(v.classified_at_time, 'not recorded') as text,
+    v.source_ids
+  from v
+  union all
+  select 2, 'event', e.event_id, e.date_earliest, e.date_latest, e.kind, e.summary, e.source_ids
+  from events as e join v on e.victim_id = v.victim_id
+  union all
+  select 3, 'opportunity missed in his investigation', o.opportunity_id, o.date_earliest, o.date_latest,
+    'identified by ' || o.identified_by, o.missed, o.source_ids
+  from opportunities as o join v on o.investigation = v.victim_id
+  union all
+  select 4, 'finding', f.finding_id, f.date, f.date, f.body || ': ' || f.kind, f.summary, f.source_ids
+  from findings as f, v
+  where f.victim_id = v.victim_id
+     or f.finding_id in (
+       select fo.finding_id from finding_opportunities as fo
+       join opportunities as o on o.opportunity_id = fo.opportunity_id
+       where o.investigation = v.victim_id)
+  union all
+  select 5, 'opportunity missed before his death', o.opportunity_id, o.date_earliest, o.date_latest,
+    case when exists (select 1 from deaths_certainly_before as c
+                      where c.victim_id = p.victim_id and c.opportunity_id = p.opportunity_id)
+         then 'certainly before' else 'possibly before' end
+      || ' (' || o.investigation || ' investigation)',
+    o.missed, o.source_ids
+  from (select victim_id, opportunity_id from deaths_possibly_before
+        union
+        select victim_id, opportunity_id from deaths_certainly_before) as p
+  join v on p.victim_id = v.victim_id
+  join opportunities as o on o.opportunity_id = p.opportunity_id
+)
+select part, id, date_earliest, date_latest, kind, text, source_ids
+from about
+order by part_order, date_earliest, date_latest, id"""
