@@ -155,3 +155,12 @@ def general_findings(case: Case) -> pd.DataFrame:
     f = case.findings[case.findings["body"].astype(str).isin(OFFICIAL_CREDITS)]
     keep = (f["opportunity_ids"].map(len) == 0) | (f["link"] == "general")
     return f.loc[keep, ["finding_id", "body", "kind", "link", "summary"]].reset_index(drop=True)
+
+
+def finding_links(case: Case) -> pd.DataFrame:
+    """Findings of each official body by how they name opportunities: ``explicit``, ``general``, ``none`` (names none), ``total``."""
+    f = case.findings[case.findings["body"].astype(str).isin(OFFICIAL_CREDITS)]
+    how = f["link"].astype(object).where(f["opportunity_ids"].map(len) > 0, "none").fillna("none")
+    table = pd.crosstab(f["body"].astype(str), how).reindex(columns=["explicit", "general", "none"], fill_value=0)
+    table["total"] = table.sum(axis=1)
+    return table.rename_axis(index="body", columns=None).reset_index()

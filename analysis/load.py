@@ -274,10 +274,13 @@ def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problem
     if "link" not in tables["findings"].field_names:
         return
     findings_file = str(data_dir / tables["findings"].path)
+    already = {p.line for p in problems if p.file == findings_file and p.column == "link"}  # a bad cell, reported once
     named: dict[tuple[str, str], int] = {}
     for line, row in rows["findings"]:
         ids = row.get("opportunity_ids") or []
-        if ids and not row.get("link"):
+        if line in already:
+            pass
+        elif ids and not row.get("link"):
             problems.append(Problem(findings_file, line, "link",
                                     "is required when opportunity_ids is filled (explicit if the finding names "
                                     "that failing in specific terms, general if it only covers it)"))

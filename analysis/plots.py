@@ -161,9 +161,10 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax.set_xlabel("Days from the missed opportunity to the next death\n"
                       f"(to {basis_words}; bar: middle of the range; whisker: the full range)")
         ax.set_ylabel("Missed opportunity")
+        # "best" avoids the bars and their text labels (a fixed corner covered a label once the jury set shrank).
         ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black", label=f"{case.victim_name(v)} investigation")
                            for v in _lanes(case) if v in set(gaps["investigation"])],
-                  loc="lower right", fontsize=7)
+                  loc="best", bbox_to_anchor=(0, 0, 1, 0.93), fontsize=7)
         shown = gaps.dropna(subset=["gap_days_min"])
         alt = (f"Horizontal bar chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar is the number "
                f"of days from the opportunity to the next death, measured to {basis_words}. "
