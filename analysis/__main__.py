@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {validate,gaps,figures,run,docs,db} ...``.
+"""Command line: ``python -m analysis {validate,gaps,figures,run,changes,docs,db} ...``.
 
 Exit codes: 0 success; 1 invalid data or a failed run; 2 a missing or unreadable input.
 Heavy libraries are imported inside each command so ``--help`` and a no-op ``run`` stay fast.
@@ -12,6 +12,9 @@ from pathlib import Path
 
 EXIT_INVALID = 1
 EXIT_MISSING = 2
+
+#: ``analysis.gaps.IDENTIFIED_BY``'s keys, spelled out so ``--help`` needs no pandas (a test keeps them equal).
+IDENTIFIED_BY_CHOICES = ("jury", "jury:explicit", "jury+coroner", "jury+coroner:explicit", "all")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +55,7 @@ def _gaps(args: argparse.Namespace) -> int:
         import pandas as pd
 
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
-            print(table.drop(columns=["identified_by", "next_earliest", "next_latest"]).to_string(index=False))
+            print(table.drop(columns=["identified_by", "next_earliest", "next_latest", "official_credits"]).to_string(index=False))
     return 0
 
 
@@ -91,6 +94,29 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _changes(args: argparse.Namespace) -> int:
+    from analysis.changes import data_sha256, default_old_revision, diff_revisions, release_problems, render
+
+    if args.hash:
+        print(data_sha256(args.root / "data"))
+        return 0
+    if args.check:
+        problems = release_problems(args.root)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if not problems:
+            print("data, version, CHANGES.md and CITATION.cff agree")
+        return EXIT_INVALID if problems else 0
+    old = args.old or default_old_revision(args.root)
+    try:
+        diffs = diff_revisions(args.root, old, args.new)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MISSING
+    sys.stdout.write(render(diffs, old, args.new, args.format))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -108,8 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     gaps.add_argument("--data", default="data", type=Path, metavar="DIR", help="data directory (default: data)")
     gaps.add_argument("--basis", choices=("death", "found"), default="death",
                       help="measure to the death interval (default) or to the day the body was found")
-    gaps.add_argument("--identified-by", choices=("jury", "jury+coroner", "all"), default="all",
-                      help="keep opportunities the jury named, the jury or coroner named, or all (default)")
+    gaps.add_argument("--identified-by", choices=IDENTIFIED_BY_CHOICES, default="all",
+                      help="keep opportunities credited to the jury, the jury or coroner, or all (default); "
+                           "':explicit' keeps only credits resting on a finding that names the failing")
     gaps.add_argument("--investigation", choices=("walgate", "kovari", "whitworth", "taylor"), default=None,
                       help="keep one investigation's opportunities")
     gaps.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
@@ -130,6 +157,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="where published notebooks go (default: ROOT/notebooks)")
     run.add_argument("--build-dir", type=Path, default=None, help="executed notebooks and run state (default: ROOT/build)")
     run.set_defaults(command=_run)
+
+    changes = sub.add_parser("changes", help="row-level diff of the data tables between two git revisions; version checks")
+    changes.add_argument("old", nargs="?", default=None, metavar="OLD_REV",
+                         help="older revision (default: the last release tag, else the previous commit)")
+    changes.add_argument("new", nargs="?", default=None, metavar="NEW_REV", help="newer revision (default: the working tree)")
+    changes.add_argument("--format", choices=("text", "markdown"), default="text", help="output format (default: text)")
+    changes.add_argument("--root", type=Path, default=Path("."), help="project root, a git checkout (default: .)")
+    changes.add_argument("--hash", action="store_true", help="print the data hash a CHANGES.md heading records, and exit")
+    changes.add_argument("--check", action="store_true",
+                         help="check that data, datapackage.json version, CHANGES.md and CITATION.cff agree (exit 1 if not)")
+    changes.set_defaults(command=_changes)
 
     docs = sub.add_parser("docs", help="regenerate the README's data dictionary and headline numbers from the data")
     docs.add_argument("--readme", default=Path("README.md"), type=Path)

@@ -18,6 +18,7 @@ def _days(low: object, high: object) -> str:
 
 def headline(data_dir: str | Path = "data") -> str:
     """Markdown bullets restating the record's headline numbers, computed from the data."""
+    from analysis.evidence import GRADES, grade_counts, official_credits
     from analysis.gaps import deaths_view, gap_table
     from analysis.load import load_case
 
@@ -36,8 +37,8 @@ def headline(data_dir: str | Path = "data") -> str:
     if last.date_earliest == last.date_latest:
         lines.append(f"- Port's final arrest: {last.date_latest:%d %B %Y}.")
     else:
-        lines.append(f"- Port's final arrest: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (the sources "
-                     "do not fix the day); the days to arrest are counted to the latest day.")
+        lines.append(f"- Port's final arrest: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
+                     "press source read fixes the day; see the row's notes); the days to arrest are counted to the latest day.")
     for v in case.victims.itertuples(index=False):
         own = gaps[gaps["investigation"] == v.victim_id]
         followed = own.dropna(subset=["next_death"])
@@ -57,6 +58,17 @@ def headline(data_dir: str | Path = "data") -> str:
     jury = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["kind"] == "contribution")]
     lines.append(f"- The 2021 jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
                  "notebook 03 shows them with the conclusions.")
+    credits = official_credits(case)
+    jury = credits[credits["credit"] == "jury"]
+    explicit = jury.loc[jury["strength"] == "explicit", "opportunity_id"].tolist()
+    general = jury.loc[jury["strength"] == "general", "opportunity_id"].tolist()
+    lines.append(f"- The jury is credited with {len(jury)} missed opportunities, each resting on a jury finding that names it: "
+                 f"{len(explicit)} explicitly ({', '.join(explicit)}), {len(general)} only through a general finding "
+                 f"({', '.join(general)}); `--identified-by jury:explicit` keeps the first.")
+    counts = grade_counts(case)
+    graded = "; ".join(f"{r.table} " + ", ".join(f"{getattr(r, g)} {g}" for g in GRADES) for r in counts.itertuples(index=False))
+    lines.append(f"- Evidence grades (a primary record cited, two independent publishers, or one): {graded}. "
+                 "Notebook 04 lists the single-publisher rows.")
     lines.append("- Caveat: dates of death are intervals, so every gap is a range; the record holds only what public "
                  "sources say, and the opening of long documents (the summing-up, the judgment) was read, not the whole.")
     return "\n".join(lines) + "\n"

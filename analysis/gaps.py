@@ -24,15 +24,21 @@ from typing import Literal
 
 import pandas as pd
 
+from analysis.evidence import credit_label, credit_strengths, grades
 from analysis.load import Case
 
 Basis = Literal["death", "found"]
 
-#: The ``--identified-by`` choices: which bodies' opportunities to keep.
-IDENTIFIED_BY: dict[str, frozenset[str] | None] = {
-    "jury": frozenset({"jury"}),
-    "jury+coroner": frozenset({"jury", "coroner"}),
-    "all": None,
+#: The ``--identified-by`` choices: which bodies' opportunities to keep, and whether only an
+#: *explicit* official credit counts (a finding that names the failing in specific terms; see
+#: :mod:`analysis.evidence`). ``jury`` keeps every opportunity the jury is credited with,
+#: ``jury:explicit`` only those a jury finding names explicitly.
+IDENTIFIED_BY: dict[str, tuple[frozenset[str] | None, bool]] = {
+    "jury": (frozenset({"jury"}), False),
+    "jury:explicit": (frozenset({"jury"}), True),
+    "jury+coroner": (frozenset({"jury", "coroner"}), False),
+    "jury+coroner:explicit": (frozenset({"jury", "coroner"}), True),
+    "all": (None, False),
 }
 
 GAP_COLUMNS = [
@@ -40,22 +46,28 @@ GAP_COLUMNS = [
     "next_death", "next_death_name", "next_earliest", "next_latest",
     "gap_days_min", "gap_days_max", "gap_days_mid",
     "deaths_before_arrest", "days_to_arrest_min", "days_to_arrest_max",
+    "official_credits", "evidence_grade",
 ]
 
 
 def select_opportunities(case: Case, identified_by: str = "all", investigation: str | None = None) -> pd.DataFrame:
     """Opportunities kept by the filters, in date order.
 
-    ``identified_by`` is a key of :data:`IDENTIFIED_BY` (``"jury"`` keeps those the jury named,
-    ``"jury+coroner"`` those the jury or the coroner named, ``"all"`` every one);
-    ``investigation`` is a victim id or ``None`` for all four.
+    ``identified_by`` is a key of :data:`IDENTIFIED_BY` (``"jury"`` keeps those the jury is
+    credited with, ``"jury+coroner"`` those the jury or the coroner is, ``"all"`` every one; a
+    ``:explicit`` suffix keeps only credits resting on a finding that names the failing in
+    specific terms); ``investigation`` is a victim id or ``None`` for all four.
     """
     if identified_by not in IDENTIFIED_BY:
         raise ValueError(f"identified_by must be one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
-    bodies = IDENTIFIED_BY[identified_by]
+    bodies, explicit_only = IDENTIFIED_BY[identified_by]
     opps = case.opportunities
     keep = pd.Series(True, index=opps.index)
-    if bodies is not None:
+    if bodies is not None and explicit_only:
+        strengths = credit_strengths(case)
+        keep &= opps["opportunity_id"].map(
+            lambda opp: any(strengths.get(opp, {}).get(b) == "explicit" for b in bodies))
+    elif bodies is not None:
         keep &= opps["identified_by"].map(lambda named: bool(bodies.intersection(named)))
     if investigation is not None:
         if investigation not in set(case.victims["victim_id"]):
@@ -96,9 +108,14 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     Columns are :data:`GAP_COLUMNS`. Gaps are nullable integers (``<NA>`` where no death
     followed). ``deaths_before_arrest`` counts the other deaths that could have happened between
     the opportunity and Port's final arrest; ``days_to_arrest_*`` is how long it stood unused.
+    ``official_credits`` is ``identified_by`` with each official credit's strength
+    (``"jury:explicit;coroner:general;police"``) and ``evidence_grade`` the row's grade
+    (:mod:`analysis.evidence`).
     """
     windows = death_windows(case, basis)
     arrest = case.final_arrest
+    strengths = credit_strengths(case)
+    grade = grades(case, "opportunities")
     rows = []
     for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
         start, end = opp.date_earliest, opp.date_latest
@@ -111,6 +128,8 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
             "gap_days_min": None, "gap_days_max": None, "gap_days_mid": None,
             "deaths_before_arrest": int((after["earliest"] <= arrest).sum()),
             "days_to_arrest_min": max(0, (arrest - end).days), "days_to_arrest_max": (arrest - start).days,
+            "official_credits": credit_label(list(opp.identified_by), strengths.get(opp.opportunity_id, {})),
+            "evidence_grade": grade[opp.opportunity_id],
         }
         if nxt is not None:
             low = max(0, (nxt["earliest"] - end).days)

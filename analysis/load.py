@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.problems import DataError, DataMissing, Problem
-from analysis.schema import INTERVALS, LIST_FIELDS, Field, Table, read_tables
+from analysis.schema import INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, Field, Table, read_tables
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 Row = dict[str, object]
 
@@ -75,6 +76,8 @@ def load_case(data_dir: str | Path = "data") -> Case:
     rows = {name: found or [] for name, found in parsed.items()}
     _check_keys(data_dir, tables, rows, problems, skip_targets=unusable)
     _check_rules(data_dir, tables, rows, problems)
+    if not unusable & {"findings", "opportunities"}:
+        _check_credits(data_dir, tables, rows, problems)
     if problems:
         raise DataError(problems)
     frames = {name: _frame(tables[name], rows[name]) for name in tables}
@@ -153,6 +156,10 @@ def _parse_cell(spec: Field, cell: str) -> tuple[object, str | None]:
         return None, f"{text!r} is not one of {', '.join(spec.enum)}"
     if spec.pattern and not spec.pattern.fullmatch(text):
         return None, f"{text!r} does not match the pattern {spec.pattern.pattern} (see datapackage.json)"
+    if spec.name in PARTIAL_DATES:
+        error = partial_date_error(text)
+        if error:
+            return None, error
     if spec.type == "date":
         if not _ISO_DATE.fullmatch(text):
             return None, f"{text!r} is not a date (write YYYY-MM-DD; an uncertain day is an earliest..latest interval)"
@@ -173,6 +180,31 @@ def _parse_cell(spec: Field, cell: str) -> tuple[object, str | None]:
             return None, f"{text!r} lists an id twice (list each once)"
         return items, None
     return text, None
+
+
+def partial_date_error(text: str) -> str | None:
+    """Why ``text`` is not a real ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` date, or None if it is one.
+
+    >>> partial_date_error("2014-02"), partial_date_error("2014-13-45")
+    (None, "'2014-13-45' is not a real calendar date: month 13 does not exist (write YYYY, YYYY-MM or YYYY-MM-DD)")
+    >>> partial_date_error("2015-02-29")
+    "'2015-02-29' is not a real calendar date: 2015-02 has no day 29 (write YYYY, YYYY-MM or YYYY-MM-DD)"
+    """
+    match = _PARTIAL_DATE.fullmatch(text)
+    hint = "(write YYYY, YYYY-MM or YYYY-MM-DD)"
+    if not match:
+        return f"{text!r} is not a date {hint}"
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if year == 0:
+        return f"{text!r} is not a real calendar date: there is no year 0 {hint}"
+    if month is not None and not 1 <= month <= 12:
+        return f"{text!r} is not a real calendar date: month {month} does not exist {hint}"
+    if day is not None:
+        try:
+            date(year, month, day)  # type: ignore[arg-type]
+        except ValueError:
+            return f"{text!r} is not a real calendar date: {year:04d}-{month:02d} has no day {day} {hint}"
+    return None
 
 
 # --- checks across rows and tables --------------------------------------------------------
@@ -231,6 +263,53 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
                     problems.append(Problem(where, line, "died_latest",
                                             f"{row['died_latest']} is after found_date {row['found_date']} "
                                             "(he cannot have died after he was found; set died_latest <= found_date)"))
+
+
+def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
+    """Official credits and findings agree; a finding that names opportunities says how (``link``).
+
+    An opportunity lists an official body (see ``OFFICIAL_CREDITS``) in ``identified_by`` if and
+    only if a finding of that body lists the opportunity in ``opportunity_ids``.
+    """
+    if "link" not in tables["findings"].field_names:
+        return
+    findings_file = str(data_dir / tables["findings"].path)
+    already = {p.line for p in problems if p.file == findings_file and p.column == "link"}  # a bad cell, reported once
+    named: dict[tuple[str, str], int] = {}
+    for line, row in rows["findings"]:
+        ids = row.get("opportunity_ids") or []
+        if line in already:
+            pass
+        elif ids and not row.get("link"):
+            problems.append(Problem(findings_file, line, "link",
+                                    "is required when opportunity_ids is filled (explicit if the finding names "
+                                    "that failing in specific terms, general if it only covers it)"))
+        elif row.get("link") and not ids:
+            problems.append(Problem(findings_file, line, "link",
+                                    f"{row['link']!r} but the finding names no opportunity (empty it, or fill opportunity_ids)"))
+        credit = OFFICIAL_CREDITS.get(str(row.get("body")))
+        for opp in ids if credit else []:
+            named.setdefault((opp, credit), line)
+    opps_file = str(data_dir / tables["opportunities"].path)
+    credited: set[tuple[str, str]] = set()
+    unreadable: set[object] = set()  # ids whose identified_by was already reported as bad: do not cascade
+    for line, row in rows["opportunities"]:
+        opp = row.get("opportunity_id")
+        if row.get("identified_by") is None:
+            unreadable.add(opp)
+        for credit in row.get("identified_by") or []:
+            if credit in OFFICIAL_CREDITS.values():
+                credited.add((opp, credit))
+                if (opp, credit) not in named:
+                    bodies = ", ".join(sorted(b for b, c in OFFICIAL_CREDITS.items() if c == credit))
+                    problems.append(Problem(opps_file, line, "identified_by",
+                                            f"credits {credit!r} but no finding of {bodies} names {opp} "
+                                            "(add it to that finding's opportunity_ids, or remove the credit)"))
+    for (opp, credit), line in sorted(named.items(), key=lambda item: item[1]):
+        if (opp, credit) not in credited and opp not in unreadable:
+            problems.append(Problem(findings_file, line, "opportunity_ids",
+                                    f"names {opp} but that opportunity's identified_by lacks {credit!r} "
+                                    "(add the credit there, or remove the opportunity here)"))
 
 
 # --- typed frames -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from analysis.evidence import credit_strengths
 from analysis.gaps import gap_table
 from analysis.load import Case
 from analysis.style import (DEATH_HATCH, LIGHT, MARKERS, NEUTRAL, SOURCE_LINE, VICTIM_COLOURS,
@@ -160,9 +161,10 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax.set_xlabel("Days from the missed opportunity to the next death\n"
                       f"(to {basis_words}; bar: middle of the range; whisker: the full range)")
         ax.set_ylabel("Missed opportunity")
+        # "best" avoids the bars and their text labels (a fixed corner covered a label once the jury set shrank).
         ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black", label=f"{case.victim_name(v)} investigation")
                            for v in _lanes(case) if v in set(gaps["investigation"])],
-                  loc="lower right", fontsize=7)
+                  loc="best", bbox_to_anchor=(0, 0, 1, 0.93), fontsize=7)
         shown = gaps.dropna(subset=["gap_days_min"])
         alt = (f"Horizontal bar chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar is the number "
                f"of days from the opportunity to the next death, measured to {basis_words}. "
@@ -181,27 +183,38 @@ BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC"
 
 
 def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigation: str | None = None) -> Figure:
-    """Missed opportunities (rows) against the bodies that identified each one (columns)."""
+    """Missed opportunities (rows) against the bodies that identified each one (columns).
+
+    A filled square is an attribution that names the failing: an official body's finding that
+    names it explicitly, or a police, family or press attribution. A hatched square is an
+    official body credited only through a general finding that covers it (``findings.link``).
+    """
     bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n: b in n).any()]
+    strengths = credit_strengths(case)
     order = {v: i for i, v in enumerate(_lanes(case))}
     opps = case.opportunities
     if investigation:
         opps = opps[opps["investigation"] == investigation]
     opps = opps.assign(_lane=opps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
     with house_style():
-        fig = Figure(figsize=(WIDTH_IN, 1.6 + 0.24 * max(len(opps), 1)), layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, 1.9 + 0.24 * max(len(opps), 1)), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(opps)))[::-1]
-        cells = [(x, yy, body in row.identified_by, row.investigation)
+        cells = [(x, yy, body in row.identified_by, strengths.get(row.opportunity_id, {}).get(body) == "general", row.investigation)
                  for yy, row in zip(ys, opps.itertuples(index=False)) for x, body in enumerate(bodies)]
-        empty = [(x, yy) for x, yy, hit, _ in cells if not hit]
-        filled = [(x, yy, v) for x, yy, hit, v in cells if hit]
-        # Two scatter calls (empty and filled squares) rather than one per cell keep drawing cheap.
+        empty = [(x, yy) for x, yy, hit, _, _ in cells if not hit]
+        filled = [(x, yy, v) for x, yy, hit, general, v in cells if hit and not general]
+        general = [(x, yy, v) for x, yy, hit, is_general, v in cells if hit and is_general]
+        # One scatter call per kind of square (empty, filled, hatched) rather than one per cell keeps drawing cheap.
         if empty:
             ax.scatter(*zip(*empty), marker="s", s=70, facecolor="white", edgecolor=LIGHT, lw=0.6)
         if filled:
             xs, fy, owners = zip(*filled)
             ax.scatter(xs, fy, marker="s", s=70, facecolor=[VICTIM_COLOURS[v] for v in owners], edgecolor="black", lw=0.6)
+        if general:
+            xs, gy, owners = zip(*general)
+            ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[VICTIM_COLOURS[v] for v in owners],
+                       lw=1.0, hatch="/////")
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
         ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
@@ -213,9 +226,15 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         ax.set_ylim(-0.7, len(opps) - 0.3)
         ax.set_xlabel("Who identified it (number of opportunities)")
         ax.set_ylabel("Missed opportunity")
+        ax.legend(handles=[Patch(facecolor=NEUTRAL, edgecolor="black", label="names the failing"),
+                           Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
+                                 label="official body, general finding only")],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False, fontsize=7)
         listed = ", ".join(f"{BODY_LABELS.get(b, b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
-               f"(columns). A filled square means that body identified it. Counts: {listed}.")
+               f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
+               f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
+               f"Counts: {listed}.")
         return _finish(fig, "Who identified each missed opportunity", alt)
 
 

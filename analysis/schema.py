@@ -21,6 +21,21 @@ LIST_FIELDS: dict[str, str | None] = {
     "identified_by": None,
 }
 
+#: Which ``identified_by`` value each official body's findings stand for. An opportunity lists
+#: one of these values if and only if a finding of a matching body names it (the loader checks).
+OFFICIAL_CREDITS: dict[str, str] = {
+    "inquest_jury": "jury",
+    "coroner": "coroner",
+    "original_inquest": "coroner",
+    "iopc": "iopc",
+    "high_court": "court",
+    "crown_court": "court",
+    "hmicfrs": "hmicfrs",
+}
+
+#: String fields holding a partial date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), checked as a real calendar date.
+PARTIAL_DATES: frozenset[str] = frozenset({"published"})
+
 #: Column(s) holding a date interval's two ends, per table.
 INTERVALS: dict[str, tuple[str, str]] = {
     "victims": ("died_earliest", "died_latest"),

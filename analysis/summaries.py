@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.evidence import PRIMARY_KINDS
 from analysis.load import Case
-
-PRIMARY_KINDS = ("transcript", "ruling", "report", "official_statement")
 
 
 def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None = None,

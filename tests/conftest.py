@@ -15,15 +15,17 @@ HEADERS = {
     "victims": "victim_id,name,age,home_town,died_earliest,died_latest,found_date,found_place,classified_at_time,source_ids,notes",
     "events": "event_id,date_earliest,date_latest,kind,victim_id,summary,source_ids,notes",
     "opportunities": "opportunity_id,date_earliest,date_latest,investigation,actor,missed,would_have,identified_by,source_ids,notes",
-    "findings": "finding_id,date,body,victim_id,kind,summary,opportunity_ids,source_ids,notes",
-    "sources": "source_id,title,publisher,published,url,kind,notes",
+    "findings": "finding_id,date,body,victim_id,kind,summary,opportunity_ids,link,source_ids,notes",
+    "sources": "source_id,title,publisher,published,url,kind,origin,notes",
 }
 
 
 def write_package(folder: Path, **tables: list[dict]) -> Path:
     """Write a data package into ``folder``: the real descriptor plus the given rows per table.
 
-    Tables not given get one harmless row (or the four-victim default for ``victims``).
+    Tables not given get one harmless row (or the four-victim default for ``victims``). When
+    ``findings`` is not given, each official credit in the given opportunities (``jury``,
+    ``coroner``, ...) gets the explicit finding the loader requires for it (:func:`credit_findings`).
     """
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(DATA / "datapackage.json", folder / "datapackage.json")
@@ -37,7 +39,7 @@ def write_package(folder: Path, **tables: list[dict]) -> Path:
         "events": [{"event_id": "ev-x-01", "date_earliest": "2015-10-15", "date_latest": "2015-10-15",
                     "kind": "arrest", "summary": "Port arrested.", "source_ids": "src-a"}],
         "opportunities": [],
-        "findings": [],
+        "findings": credit_findings(tables.get("opportunities", [])),
     }
     for name, header in HEADERS.items():
         rows = tables.get(name, defaults[name])
@@ -47,6 +49,22 @@ def write_package(folder: Path, **tables: list[dict]) -> Path:
             for row in rows:
                 writer.writerow({k: row.get(k, "") for k in header.split(",")})
     return folder
+
+
+#: A finding body for each official credit, for :func:`credit_findings`.
+CREDIT_BODY = {"jury": "inquest_jury", "coroner": "coroner", "iopc": "iopc", "court": "high_court", "hmicfrs": "hmicfrs"}
+
+
+def credit_findings(opportunities: list[dict]) -> list[dict]:
+    """One explicit finding per (opportunity, official credit), so hand-made credits load."""
+    rows = []
+    for opp in opportunities:
+        for credit in dict.fromkeys((opp.get("identified_by") or "").split(";")):
+            if credit in CREDIT_BODY:
+                rows.append({"finding_id": f"fd-{credit}-{opp['opportunity_id']}", "date": "2021-12-10",
+                             "body": CREDIT_BODY[credit], "kind": "failing", "summary": "A failing.",
+                             "opportunity_ids": opp["opportunity_id"], "link": "explicit", "source_ids": "src-a"})
+    return rows
 
 
 def victim(victim_id: str, earliest: str, latest: str, found: str) -> dict:

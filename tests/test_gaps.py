@@ -116,9 +116,9 @@ HAND_CHECKED_DEATH_BASIS = {
     # opportunity: (next death, min days, max days)
     "op-w-02": ("kovari", 67, 70),      # 19 Jun -> 25 Aug = 11 + 31 + 25; 19 Jun -> 28 Aug = 70
     "op-k-05": ("whitworth", 21, 23),   # 28 Aug -> 18 Sep = 3 + 18; 28 Aug -> 20 Sep = 23
-    "op-d-06": ("taylor", 358, 359),    # 20 Sep 2014 -> 13 Sep 2015 = 365 - 7; -> 14 Sep = 359
-    "op-k-06": ("taylor", 225, 287),    # 31 Jan -> 13 Sep 2015 = 212 + 13; 1 Dec 2014 -> 14 Sep 2015 = 31 + 256
-    "op-d-07": ("taylor", 0, 87),       # interval ends 13 Sep 2015, inside Taylor's death; 19 Jun -> 14 Sep = 87
+    "op-d-06": ("taylor", 358, 358),    # Taylor died 13 Sep 2015: 20 Sep 2014 -> 13 Sep 2015 = 365 - 7
+    "op-k-06": ("taylor", 225, 286),    # 31 Jan -> 13 Sep 2015 = 212 + 13; 1 Dec 2014 -> 13 Sep 2015 = 31 + 255
+    "op-d-07": ("taylor", 0, 86),       # interval ends 13 Sep 2015, Taylor's day of death; 19 Jun -> 13 Sep = 86
 }
 
 

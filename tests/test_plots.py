@@ -66,15 +66,20 @@ def test_gap_chart_has_a_bar_per_opportunity_with_a_later_death(case):
 
 
 def test_findings_matrix_fills_one_square_per_attribution(case):
+    from analysis.evidence import official_credits
+
     fig = plots.findings_matrix(case)
     ax = fig.axes[0]
-    squares = [(tuple(face[:3]) != (1.0, 1.0, 1.0), len(c.get_offsets()))
+    squares = [(tuple(face[:3]) != (1.0, 1.0, 1.0), bool(c.get_hatch()), len(c.get_offsets()))
                for c in ax.collections for face in c.get_facecolor()[:1]]
-    filled = sum(n for is_filled, n in squares if is_filled)
-    empty = sum(n for is_filled, n in squares if not is_filled)
+    filled = sum(n for is_filled, _, n in squares if is_filled)
+    hatched = sum(n for _, is_hatched, n in squares if is_hatched)
+    empty = sum(n for is_filled, is_hatched, n in squares if not is_filled and not is_hatched)
     bodies = {b for ids in case.opportunities["identified_by"] for b in ids}
-    assert filled == sum(len(ids) for ids in case.opportunities["identified_by"])
-    assert filled + empty == len(case.opportunities) * len(bodies)
+    credits = official_credits(case)
+    assert hatched == int((credits["strength"] == "general").sum()) > 0
+    assert filled + hatched == sum(len(ids) for ids in case.opportunities["identified_by"])
+    assert filled + hatched + empty == len(case.opportunities) * len(bodies)
     assert len(ax.get_yticklabels()) == len(case.opportunities)
 
 
