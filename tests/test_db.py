@@ -345,9 +345,10 @@ def test_make_serve_builds_prints_the_url_and_serves(tmp_path):
         _wait_until_serving(base, server)
         assert db.exists() and metadata_path(db).exists()
         deaths = _get_json(f"{base}/{DB}/deaths.json?_shape=array")
-        # victims.csv and the README headline: 4 opportunities certainly before Kovari's death, 9 possibly.
+        # victims.csv and opportunities.csv: op-w-01, -02, -04, -05 and -08 ended before 25 Aug 2014, so 5
+        # opportunities certainly came before Kovari's death, and all 9 Walgate ones possibly.
         kovari = next(d for d in deaths if d["victim_id"] == "kovari")
-        assert (kovari["n_certainly_before"], kovari["n_possibly_before"]) == (4, 9)
+        assert (kovari["n_certainly_before"], kovari["n_possibly_before"]) == (5, 9)
     finally:
         printed = _stop(server)
     assert server.returncode is not None
