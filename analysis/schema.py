@@ -19,6 +19,8 @@ LIST_FIELDS: dict[str, str | None] = {
     "source_ids": "sources",
     "opportunity_ids": "opportunities",
     "identified_by": None,
+    "category": None,
+    "unit": None,
 }
 
 #: Column(s) holding a date interval's two ends, per table.
@@ -27,6 +29,17 @@ INTERVALS: dict[str, tuple[str, str]] = {
     "events": ("date_earliest", "date_latest"),
     "opportunities": ("date_earliest", "date_latest"),
 }
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a controlled vocabulary: what it means, the official theme it maps to, and
+    the ``findings.csv`` rows that state that theme."""
+
+    value: str
+    definition: str
+    official: str = ""
+    findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,15 @@ class Field:
     pattern: re.Pattern[str] | None = None
     minimum: int | None = None
     maximum: int | None = None
+    #: Controlled vocabulary of a ``;``-list field (the descriptor's ``vocabulary``): each item
+    #: must be one of these. Table Schema's ``enum`` would test the whole cell, so a list field
+    #: carries its vocabulary here and a pattern built from it for Frictionless.
+    vocabulary: tuple[Term, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The allowed values of a vocabulary field, in descriptor order."""
+        return tuple(t.value for t in self.vocabulary)
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,8 @@ def _table(resource: dict) -> Table:
                 pattern=re.compile(cons["pattern"]) if "pattern" in cons else None,
                 minimum=cons.get("minimum"),
                 maximum=cons.get("maximum"),
+                vocabulary=tuple(Term(value=t["value"], definition=t["definition"], official=t.get("official", ""),
+                                      findings=tuple(t.get("findings", ()))) for t in raw.get("vocabulary", ())),
             )
         )
     keys = {
