@@ -166,18 +166,21 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     return table.reset_index(drop=True)
 
 
-def deaths_view(case: Case, identified_by: str = "all") -> pd.DataFrame:
+def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") -> pd.DataFrame:
     """Per death: the missed opportunities in other investigations that preceded it.
 
     ``certainly_before`` lists opportunities whose latest date is before the earliest death
-    date; ``possibly_before`` adds those that opened on or before the latest death date.
+    date; ``possibly_before`` adds those that opened on or before the latest death date. With
+    ``basis="found"`` both death dates are the day the body was found (:func:`death_windows`).
     """
     opps = select_opportunities(case, identified_by)
+    windows = death_windows(case, basis).set_index("victim_id")
     rows = []
     for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+        earliest, latest = windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"]
         other = opps[opps["investigation"] != victim.victim_id]
-        certain = other.loc[other["date_latest"] < victim.died_earliest, "opportunity_id"].tolist()
-        possible = other.loc[other["date_earliest"] <= victim.died_latest, "opportunity_id"].tolist()
+        certain = other.loc[other["date_latest"] < earliest, "opportunity_id"].tolist()
+        possible = other.loc[other["date_earliest"] <= latest, "opportunity_id"].tolist()
         rows.append({"victim_id": victim.victim_id, "name": victim.name,
                      "died_earliest": victim.died_earliest, "died_latest": victim.died_latest,
                      "n_certainly_before": len(certain), "n_possibly_before": len(possible),
