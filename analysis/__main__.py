@@ -72,10 +72,14 @@ def _figures(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.runs import run_batch
+    from analysis.runs import RunsError, run_batch
 
-    return run_batch(names=args.names, force=args.force, jobs=args.jobs, root=args.root,
-                     figures_dir=args.figures_dir, notebooks_dir=args.notebooks_dir, build_dir=args.build_dir)
+    try:
+        return run_batch(names=args.names, force=args.force, jobs=args.jobs, root=args.root,
+                         figures_dir=args.figures_dir, notebooks_dir=args.notebooks_dir, build_dir=args.build_dir)
+    except RunsError as exc:  # a malformed runs.yaml or matrix: refused before any kernel starts
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
 
 
 def _docs(args: argparse.Namespace) -> int:

@@ -87,6 +87,14 @@ def data_dictionary(data_dir: str | Path = "data") -> str:
             extra = f" References `{ref[0]}.{ref[1]}`." if ref else ""
             parts.append(f"| `{f.name}` | {kind} | {'yes' if f.required else 'no'} | {f.description}{extra} |")
         parts.append("")
+        for f in table.fields:
+            if f.vocabulary:
+                parts.append(f"Vocabulary of `{f.name}`, and the official theme each value maps to:\n")
+                parts.append("| value | meaning | official theme | findings stating it |\n|---|---|---|---|")
+                for t in f.vocabulary:
+                    cited = ", ".join(f"`{x}`" for x in t.findings) or "—"
+                    parts.append(f"| `{t.value}` | {t.definition} | {t.official} | {cited} |")
+                parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 
 

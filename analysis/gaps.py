@@ -16,6 +16,13 @@ happened after the opportunity arose.
 
 An opportunity with no later death has no next death and empty (``<NA>``) gaps, not zero.
 The point value for plotting, ``gap_days_mid``, is the middle of the range.
+
+*Open window.* An opportunity stood open from its earliest date (the first day it was open to
+the police) until Port's final arrest. The other deaths that could have happened in that
+window are the deaths after it (the same rule as the next death, :func:`deaths_after`) that
+could have come no later than the arrest: ``deaths_in_window_possible``. Those inside it
+whatever the uncertain dates turn out to be (a death interval starting after the window opens
+and ending before the arrest's earliest day) are ``deaths_in_window_certain``.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ GAP_COLUMNS = [
     "gap_days_min", "gap_days_max", "gap_days_mid",
     "deaths_before_arrest", "days_to_arrest_min", "days_to_arrest_max",
     "official_credits", "evidence_grade",
+    "deaths_in_window_certain", "deaths_in_window_possible",
 ]
 
 
@@ -95,6 +103,30 @@ def deaths_after(windows: pd.DataFrame, investigation: str, earliest: pd.Timesta
     return later.sort_values(["earliest", "latest"], kind="stable")
 
 
+def deaths_in_window(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp,
+                     arrest: pd.Series, basis: Basis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The other deaths while an opportunity that opened on ``earliest`` stood open, until the arrest.
+
+    ``arrest`` is the events row of Port's final arrest (``date_earliest``, ``date_latest``).
+    Returns ``(certain, possible)``, both in death order: *possible* are the deaths after the
+    opportunity (:func:`deaths_after`) whose earliest date is on or before the arrest's latest;
+    *certain* are those of them whose whole interval lies after ``earliest`` and before the
+    arrest's earliest day.
+
+    >>> w = pd.DataFrame({"victim_id": ["a", "b", "c"], "name": ["A", "B", "C"],
+    ...                   "earliest": pd.to_datetime(["2014-08-25", "2015-09-13", "2015-10-15"]),
+    ...                   "latest": pd.to_datetime(["2014-08-28", "2015-09-14", "2015-10-16"])})
+    >>> arrest = pd.Series({"date_earliest": pd.Timestamp("2015-10-12"), "date_latest": pd.Timestamp("2015-10-18")})
+    >>> certain, possible = deaths_in_window(w, "x", pd.Timestamp("2014-08-26"), arrest, "death")
+    >>> list(certain["victim_id"]), list(possible["victim_id"])
+    (['b'], ['a', 'b', 'c'])
+    """
+    after = deaths_after(windows, investigation, earliest, basis)
+    possible = after[after["earliest"] <= arrest["date_latest"]]
+    certain = possible[(possible["earliest"] > earliest) & (possible["latest"] < arrest["date_earliest"])]
+    return certain, possible
+
+
 def next_death(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.Series | None:
     """The next death after an opportunity that opened on ``earliest`` (see the module docstring)."""
     later = deaths_after(windows, investigation, earliest, basis)
@@ -111,8 +143,11 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     ``official_credits`` is ``identified_by`` with each official credit's strength
     (``"jury:explicit;coroner:general;police"``) and ``evidence_grade`` the row's grade
     (:mod:`analysis.evidence`).
+    ``deaths_in_window_certain`` and ``deaths_in_window_possible`` name those deaths
+    (``;``-separated victim ids, as :func:`deaths_in_window` defines them; empty if none).
     """
     windows = death_windows(case, basis)
+    arrest_event = case.final_arrest_event
     arrest = case.final_arrest
     strengths = credit_strengths(case)
     grade = grades(case, "opportunities")
@@ -120,16 +155,19 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
         start, end = opp.date_earliest, opp.date_latest
         after = deaths_after(windows, opp.investigation, start, basis)
+        certain, possible = deaths_in_window(windows, opp.investigation, start, arrest_event, basis)
         nxt = None if after.empty else after.iloc[0]
         row = {
             "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
             "date_earliest": start, "date_latest": end, "identified_by": ";".join(opp.identified_by),
             "next_death": None, "next_death_name": None, "next_earliest": pd.NaT, "next_latest": pd.NaT,
             "gap_days_min": None, "gap_days_max": None, "gap_days_mid": None,
-            "deaths_before_arrest": int((after["earliest"] <= arrest).sum()),
+            "deaths_before_arrest": len(possible),
             "days_to_arrest_min": max(0, (arrest - end).days), "days_to_arrest_max": (arrest - start).days,
             "official_credits": credit_label(list(opp.identified_by), strengths.get(opp.opportunity_id, {})),
             "evidence_grade": grade[opp.opportunity_id],
+            "deaths_in_window_certain": ";".join(certain["victim_id"]),
+            "deaths_in_window_possible": ";".join(possible["victim_id"]),
         }
         if nxt is not None:
             low = max(0, (nxt["earliest"] - end).days)
@@ -147,18 +185,21 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     return table.reset_index(drop=True)
 
 
-def deaths_view(case: Case, identified_by: str = "all") -> pd.DataFrame:
+def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") -> pd.DataFrame:
     """Per death: the missed opportunities in other investigations that preceded it.
 
     ``certainly_before`` lists opportunities whose latest date is before the earliest death
-    date; ``possibly_before`` adds those that opened on or before the latest death date.
+    date; ``possibly_before`` adds those that opened on or before the latest death date. With
+    ``basis="found"`` both death dates are the day the body was found (:func:`death_windows`).
     """
     opps = select_opportunities(case, identified_by)
+    windows = death_windows(case, basis).set_index("victim_id")
     rows = []
     for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+        earliest, latest = windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"]
         other = opps[opps["investigation"] != victim.victim_id]
-        certain = other.loc[other["date_latest"] < victim.died_earliest, "opportunity_id"].tolist()
-        possible = other.loc[other["date_earliest"] <= victim.died_latest, "opportunity_id"].tolist()
+        certain = other.loc[other["date_latest"] < earliest, "opportunity_id"].tolist()
+        possible = other.loc[other["date_earliest"] <= latest, "opportunity_id"].tolist()
         rows.append({"victim_id": victim.victim_id, "name": victim.name,
                      "died_earliest": victim.died_earliest, "died_latest": victim.died_latest,
                      "n_certainly_before": len(certain), "n_possibly_before": len(possible),

@@ -152,6 +152,11 @@ def _parse_cell(spec: Field, cell: str) -> tuple[object, str | None]:
         return None, f"{cell!r} has leading or trailing spaces (remove them)"
     if text == "":
         return None, ("is required (fill it in)" if spec.required else None)
+    if spec.vocabulary:
+        unknown = [item for item in text.split(";") if item not in spec.terms]
+        if unknown:
+            return None, (f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not in the vocabulary "
+                          f"({', '.join(spec.terms)}; `;` between two; see datapackage.json)")
     if spec.enum and text not in spec.enum:
         return None, f"{text!r} is not one of {', '.join(spec.enum)}"
     if spec.pattern and not spec.pattern.fullmatch(text):

@@ -294,3 +294,180 @@ FIGURES = {
     "findings-matrix": findings_matrix,
     "opportunities-and-deaths-over-time": cumulative_chart,
 }
+
+
+# --- open windows, and kinds of failing (issue #11) -----------------------------------------
+
+
+def _finish_below_title(fig: Figure, title: str, alt: str) -> Figure:
+    """:func:`_finish`, then keep the axes below the title: ``_finish``'s layout rectangle
+    (left, bottom, width, height) is ``1 - footer/4`` high from ``footer`` up, so its top passes
+    the figure's edge and the title overlaps the axes. (Integrator: drop this if ``_finish`` is fixed.)"""
+    fig = _finish(fig, title, alt)
+    footer = 0.28 / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer))
+    return fig
+
+
+def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "all",
+                       investigation: str | None = None) -> Figure:
+    """Each missed opportunity as the window it stood open in, from its earliest date to Port's
+    final arrest, against the four deaths.
+
+    A thick bar (with a dot at its start, so a one-day interval still shows) is the opportunity's
+    own interval; the thin line continues to the arrest. Hatched bands are the days each man may
+    have died (``basis="death"``) or the day he was found (``"found"``); the grey band is the
+    arrest. The label at the right counts the deaths certainly and possibly in the window
+    (:func:`analysis.gaps.deaths_in_window`).
+    """
+    from analysis.gaps import death_windows
+
+    gaps = gap_table(case, basis=basis, identified_by=identified_by, investigation=investigation)
+    order = {v: i for i, v in enumerate(_lanes(case))}
+    gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(
+        ["_lane", "date_earliest", "date_latest", "opportunity_id"], kind="stable")
+    missed = case.opportunities.set_index("opportunity_id")["missed"]
+    arrest = case.final_arrest_event
+    deaths = death_windows(case, basis)
+    lo, hi = pd.Timestamp("2014-06-01"), arrest["date_latest"] + 20 * ONE_DAY
+    with house_style():
+        fig = Figure(figsize=(WIDTH_IN, max(3.4, 2.0 + 0.27 * len(gaps))), layout="constrained")
+        ax = fig.add_subplot()
+        ys = list(range(len(gaps)))[::-1]
+        # Band labels sit in two staggered rows above the opportunities, inside the axes, so that
+        # neighbouring deaths (Kovari and Whitworth, three weeks apart) do not collide.
+        top = len(gaps)
+        for i, d in enumerate(deaths.sort_values("earliest", kind="stable").itertuples(index=False)):
+            ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(VICTIM_COLOURS[d.victim_id], 0.35),
+                       edgecolor=VICTIM_COLOURS[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
+            ax.text(d.earliest, top - 0.2 + 0.6 * (i % 2), f" {d.name.split()[-1]} died" if basis == "death"
+                    else f" {d.name.split()[-1]} found", fontsize=7, va="center", ha="left",
+                    color=VICTIM_COLOURS[d.victim_id], fontweight="bold")
+        ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=LIGHT, lw=0, zorder=0)
+        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2, "Port arrested ", fontsize=7, va="center", ha="right",
+                color=NEUTRAL)
+        colours = [VICTIM_COLOURS[v] for v in gaps["investigation"]]
+        start = list(gaps["date_earliest"])
+        own_end = [e + ONE_DAY for e in gaps["date_latest"]]
+        # One call per series: thin windows, thick own intervals, start dots.
+        ax.hlines(ys, start, [arrest["date_latest"] + ONE_DAY] * len(gaps), colors=colours, lw=1.0, zorder=2)
+        ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
+        ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
+        for yy, row in zip(ys, gaps.itertuples(index=False)):
+            certain = len(row.deaths_in_window_certain.split(";")) if row.deaths_in_window_certain else 0
+            possible = len(row.deaths_in_window_possible.split(";")) if row.deaths_in_window_possible else 0
+            label = "no later death" if possible == 0 else f"{certain} certain, {possible} possible"
+            ax.text(hi, yy, f" {label}", va="center", fontsize=7, color="black" if possible else NEUTRAL)
+        labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 46, placeholder='…')}"
+                  for row in gaps.itertuples(index=False)]
+        ax.set_yticks(ys, labels, fontsize=7)
+        for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
+            tick.set_color(VICTIM_COLOURS[v])
+        ax.set_ylim(-0.8, len(gaps) + 0.8)
+        ax.set_xlim(lo, hi)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        band = "the days each man may have died" if basis == "death" else "the day each body was found"
+        ax.set_xlabel(f"Date (hatched: {band}; grey: Port's final arrest)")
+        ax.set_ylabel("Missed opportunity")
+        ax.legend(handles=[Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
+                                  label="the opportunity's own dates (dot: earliest)"),
+                           Line2D([], [], color=NEUTRAL, lw=1, label="left open until Port's arrest"),
+                           Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
+                  loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=3, fontsize=7)
+        n_open = int((gaps["deaths_in_window_possible"] != "").sum())
+        n_three = int(gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0).eq(3).sum())
+        alt = (f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "
+               f"its earliest date to Port's final arrest in October 2015, with its own dates drawn thicker, over "
+               f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
+               f"happened; {n_three} while all three later deaths may have happened. The label at the right of each "
+               f"row counts the deaths certainly and possibly inside its window.")
+        scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
+        if investigation:
+            scope += f" ({case.victim_name(investigation)} investigation)"
+        return _finish_below_title(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt)
+
+
+def kinds_chart(case: Case, column: str = "category", identified_by: str = "all",
+                investigation: str | None = None) -> Figure:
+    """Opportunities by ``column`` (``"category"`` or ``"unit"``) and investigation: one square per
+    opportunity in each of its values, labelled with its id.
+
+    A filled square is an opportunity with that one value; an open square one that spans two (it
+    appears in both rows). Counts are in the row and column labels.
+    """
+    from analysis.kinds import kind_table
+
+    table = kind_table(case, column, identified_by, investigation)
+    multi = case.opportunities.set_index("opportunity_id")[column].map(len).gt(1)
+    values = list(dict.fromkeys(table["value"]))
+    lanes = list(dict.fromkeys(table["investigation"]))
+    per_row = 4  # squares side by side in a cell; more wrap onto another line of the same cell
+    lines = {v: max(1, -(-int(table.loc[table["value"] == v, "n"].max()) // per_row)) for v in values}
+    y, bottom = {}, 0.0
+    for v in reversed(values):  # first value at the top; each value as tall as its fullest cell
+        y[v] = bottom + 0.55 * (lines[v] - 1) / 2
+        bottom += 0.45 + 0.55 * lines[v]
+    with house_style():
+        fig = Figure(figsize=(WIDTH_IN, 2.0 + 0.42 * bottom), layout="constrained")
+        ax = fig.add_subplot()
+        step = 0.8 / per_row
+        marks = []
+        for row in table.itertuples(index=False):
+            ids = [o for o in row.opportunity_ids.split(";") if o]
+            for i, oid in enumerate(ids):
+                x = lanes.index(row.investigation) - 0.4 + step * (i % per_row + 0.5)
+                marks.append((x, y[row.value] + 0.55 * ((lines[row.value] - 1) / 2 - i // per_row), oid, row.investigation))
+        single = [m for m in marks if not multi[m[2]]]
+        double = [m for m in marks if multi[m[2]]]
+        if single:
+            ax.scatter([m[0] for m in single], [m[1] for m in single], marker="s", s=60,
+                       facecolor=[VICTIM_COLOURS[m[3]] for m in single], edgecolor="black", lw=0.6)
+        if double:
+            ax.scatter([m[0] for m in double], [m[1] for m in double], marker="s", s=60, facecolor="white",
+                       edgecolor=[VICTIM_COLOURS[m[3]] for m in double], lw=1.6)
+        for x, yy, oid, _ in marks:
+            ax.annotate(oid.removeprefix("op-"), (x, yy), xytext=(0, -7), textcoords="offset points", ha="center",
+                        va="top", fontsize=6)
+        totals = table.groupby("value", sort=False)["n"].sum()
+        ax.set_yticks([y[v] for v in values], [f"{v.replace('_', ' ')} ({totals[v]})" for v in values])
+        lane_rows = {v: len({o for s in table.loc[table["investigation"] == v, "opportunity_ids"] for o in s.split(";") if o})
+                     for v in lanes}
+        ax.set_xticks(range(len(lanes)), [f"{case.victim_name(v)}\ninvestigation ({lane_rows[v]})" for v in lanes])
+        for tick, v in zip(ax.get_xticklabels(), lanes):
+            tick.set_color(VICTIM_COLOURS[v])
+        ax.xaxis.tick_top()
+        for x in range(len(lanes) - 1):
+            ax.axvline(x + 0.5, color=LIGHT, lw=0.6)
+        ax.set_xlim(-0.5, len(lanes) - 0.5)
+        ax.set_ylim(-0.6, bottom - 0.3)
+        what = {"category": "Kind of failing", "unit": "Who held the decision"}[column]
+        ax.set_ylabel(what)
+        ax.set_xlabel("Investigation (number of opportunities). Filled square: an opportunity with this one value;\n"
+                      "open square: one that spans two values and so appears in both rows")
+        n_rows = sum(lane_rows.values())
+        listed = "; ".join(f"{v.replace('_', ' ')} {totals[v]}" for v in values)
+        alt = (f"Grid of {what.lower()} (rows) against investigation (columns). Each of {n_rows} missed opportunities "
+               f"is a square labelled with its id in every row it belongs to ({len(marks)} squares; open squares span "
+               f"two rows). Counts: {listed}.")
+        title = {"category": "What kinds of failing, in which investigation",
+                 "unit": "Whose decisions: the borough, the homicide command, the force"}[column]
+        return _finish_below_title(fig, title, alt)
+
+
+def category_chart(case: Case, identified_by: str = "all", investigation: str | None = None) -> Figure:
+    """:func:`kinds_chart` by category."""
+    return kinds_chart(case, "category", identified_by, investigation)
+
+
+def unit_chart(case: Case, identified_by: str = "all", investigation: str | None = None) -> Figure:
+    """:func:`kinds_chart` by unit."""
+    return kinds_chart(case, "unit", identified_by, investigation)
+
+
+FIGURES.update({
+    "open-windows": open_windows_chart,
+    "failings-by-category": category_chart,
+    "failings-by-unit": unit_chart,
+})

@@ -56,24 +56,120 @@ class Paths:
         return self.root / "notebooks"
 
 
+class RunsError(ValueError):
+    """runs.yaml is malformed; the message names the file and the run."""
+
+
 def read_runs(path: Path) -> list[Run]:
-    """Parse runs.yaml; raise ValueError naming the file and entry if an entry is malformed."""
+    """Parse runs.yaml, expanding each ``matrix:`` into one run per combination.
+
+    Raises :class:`RunsError` naming the file and the run if an entry is malformed, a matrix
+    names a parameter the notebook's ``parameters`` cell does not define or lists no values, or
+    two runs (or two figures) end up with the same name. All of this happens before any kernel
+    starts.
+    """
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     runs = []
     for i, entry in enumerate(raw.get("runs", []), start=1):
         try:
-            runs.append(Run(name=entry["name"], notebook=entry["notebook"], figures=tuple(entry.get("figures", [])),
-                            parameters=dict(entry.get("parameters") or {}), publish=bool(entry.get("publish", False)),
-                            tables=tuple(entry.get("tables", []))))
+            run = Run(name=entry["name"], notebook=entry["notebook"], figures=tuple(entry.get("figures", [])),
+                      parameters=dict(entry.get("parameters") or {}), publish=bool(entry.get("publish", False)),
+                      tables=tuple(entry.get("tables", [])))
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"{path}: run #{i}: missing or malformed {exc} (each run needs name and notebook)") from None
+            raise RunsError(f"{path}: run #{i}: missing or malformed {exc} (each run needs name and notebook)") from None
+        if "matrix" in entry:
+            runs.extend(expand_matrix(run, entry["matrix"], path))
+        else:
+            runs.append(run)
     names = [r.name for r in runs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"{path}: duplicate run names {duplicates}")
+        raise RunsError(f"{path}: duplicate run names {duplicates} (a matrix's derived names included; rename one)")
+    writers: dict[str, str] = {}
+    for r in runs:
+        for figure in r.figures:
+            if figure in writers:
+                raise RunsError(f"{path}: runs {writers[figure]!r} and {r.name!r} both write figure {figure!r} "
+                                "(in a matrix, put the parameters in the figure name, e.g. gaps-{basis})")
+            writers[figure] = r.name
     published = [r.notebook for r in runs if r.publish]
     if len(published) != len(set(published)):
-        raise ValueError(f"{path}: a notebook may have only one published run")
+        raise RunsError(f"{path}: a notebook may have only one published run")
+    return runs
+
+
+def slug(value: object) -> str:
+    """A parameter value as it appears in derived run and figure names: ``"jury+coroner"`` -> ``"jury-coroner"``.
+
+    >>> slug("jury+coroner"), slug(None), slug("Found")
+    ('jury-coroner', 'none', 'found')
+    """
+    text = "".join(c if c.isalnum() else "-" for c in str(value).lower())
+    return "-".join(filter(None, text.split("-")))
+
+
+def notebook_parameters(notebook: Path) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters`` (what papermill can set)."""
+    import ast
+
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for node in ast.parse(source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+                names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def expand_matrix(run: Run, matrix: object, path: Path) -> list[Run]:
+    """One run per combination of ``matrix`` values (a mapping of parameter -> list of values).
+
+    Each combination's run is named ``NAME-VALUE1-VALUE2...`` (values as :func:`slug`, in the
+    matrix's order) and gets the combination as parameters on top of ``run.parameters``.
+    ``{PARAMETER}`` in a figure name or a string parameter is replaced by the value's slug, so
+    every combination writes its own figures. Refuses (:class:`RunsError`, naming the run) a
+    matrix that is not a mapping of non-empty lists, names a parameter the notebook does not
+    define or that ``parameters`` also sets, or is published.
+    """
+    import itertools
+
+    where = f"{path}: run {run.name!r}: matrix"
+    if not isinstance(matrix, dict) or not matrix:
+        raise RunsError(f"{where}: must map each swept parameter to a list of values, e.g. {{basis: [death, found]}}")
+    if run.publish:
+        raise RunsError(f"{where}: a matrix run cannot be published (its combinations would overwrite one notebook)")
+    notebook = path.parent / run.notebook
+    if not notebook.is_file():
+        raise RunsError(f"{where}: notebook {run.notebook} not found in {path.parent}")
+    known = notebook_parameters(notebook)
+    for name, values in matrix.items():
+        if name not in known:
+            raise RunsError(f"{where}: {name!r} is not a parameter of {run.notebook} "
+                            f"(its parameters cell defines {', '.join(sorted(known))})")
+        if name in run.parameters:
+            raise RunsError(f"{where}: {name!r} is set in both matrix and parameters (keep it in one)")
+        if not isinstance(values, list) or not values:
+            raise RunsError(f"{where}: {name!r} needs a non-empty list of values, not {values!r}")
+        if len({slug(v) for v in values}) != len(values):
+            raise RunsError(f"{where}: {name!r} lists values that give the same name ({values}); list each once")
+    runs = []
+    for combo in itertools.product(*matrix.values()):
+        chosen = dict(zip(matrix, combo))
+        fill = {k: slug(v) for k, v in chosen.items()}
+
+        def filled(text: str) -> str:
+            try:
+                return text.format(**fill)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise RunsError(f"{where}: {text!r} uses {exc}, which is not a matrix parameter "
+                                f"({', '.join(matrix)})") from None
+
+        params = {k: filled(v) if isinstance(v, str) else v for k, v in run.parameters.items()}
+        runs.append(Run(name="-".join([run.name, *fill.values()]), notebook=run.notebook,
+                        figures=tuple(filled(f) for f in run.figures), parameters={**params, **chosen},
+                        publish=False, tables=run.tables))
     return runs
 
 

@@ -19,6 +19,8 @@ LIST_FIELDS: dict[str, str | None] = {
     "source_ids": "sources",
     "opportunity_ids": "opportunities",
     "identified_by": None,
+    "category": None,
+    "unit": None,
 }
 
 #: Which ``identified_by`` value each official body's findings stand for. An opportunity lists
@@ -45,6 +47,17 @@ INTERVALS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
+class Term:
+    """One value of a controlled vocabulary: what it means, the official theme it maps to, and
+    the ``findings.csv`` rows that state that theme."""
+
+    value: str
+    definition: str
+    official: str = ""
+    findings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Field:
     """One column of a table, as the descriptor defines it."""
 
@@ -57,6 +70,15 @@ class Field:
     pattern: re.Pattern[str] | None = None
     minimum: int | None = None
     maximum: int | None = None
+    #: Controlled vocabulary of a ``;``-list field (the descriptor's ``vocabulary``): each item
+    #: must be one of these. Table Schema's ``enum`` would test the whole cell, so a list field
+    #: carries its vocabulary here and a pattern built from it for Frictionless.
+    vocabulary: tuple[Term, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The allowed values of a vocabulary field, in descriptor order."""
+        return tuple(t.value for t in self.vocabulary)
 
 
 @dataclass(frozen=True)
@@ -108,6 +130,8 @@ def _table(resource: dict) -> Table:
                 pattern=re.compile(cons["pattern"]) if "pattern" in cons else None,
                 minimum=cons.get("minimum"),
                 maximum=cons.get("maximum"),
+                vocabulary=tuple(Term(value=t["value"], definition=t["definition"], official=t.get("official", ""),
+                                      findings=tuple(t.get("findings", ()))) for t in raw.get("vocabulary", ())),
             )
         )
     keys = {

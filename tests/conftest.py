@@ -14,7 +14,7 @@ DATA = ROOT / "data"
 HEADERS = {
     "victims": "victim_id,name,age,home_town,died_earliest,died_latest,found_date,found_place,classified_at_time,source_ids,notes",
     "events": "event_id,date_earliest,date_latest,kind,victim_id,summary,source_ids,notes",
-    "opportunities": "opportunity_id,date_earliest,date_latest,investigation,actor,missed,would_have,identified_by,source_ids,notes",
+    "opportunities": "opportunity_id,date_earliest,date_latest,investigation,actor,category,unit,missed,would_have,identified_by,source_ids,notes",
     "findings": "finding_id,date,body,victim_id,kind,summary,opportunity_ids,link,source_ids,notes",
     "sources": "source_id,title,publisher,published,url,kind,origin,notes",
 }
@@ -73,9 +73,10 @@ def victim(victim_id: str, earliest: str, latest: str, found: str) -> dict:
 
 
 def opportunity(opportunity_id: str, earliest: str, latest: str, investigation: str,
-                identified_by: str = "jury") -> dict:
+                identified_by: str = "jury", category: str = "lines_of_enquiry", unit: str = "borough") -> dict:
     return {"opportunity_id": opportunity_id, "date_earliest": earliest, "date_latest": latest,
-            "investigation": investigation, "actor": "borough CID", "missed": "something", "would_have": "something else",
+            "investigation": investigation, "actor": "borough CID", "category": category, "unit": unit,
+            "missed": "something", "would_have": "something else",
             "identified_by": identified_by, "source_ids": "src-a"}
 
 

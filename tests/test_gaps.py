@@ -148,3 +148,60 @@ def test_real_rows_on_the_found_basis_and_until_arrest(real_gaps):
     assert case.final_arrest == pd.Timestamp("2015-10-18")
     # No death followed any opportunity in the Taylor investigation.
     assert gaps.loc[gaps["investigation"] == "taylor", "gap_days_min"].isna().all()
+
+
+# --- open windows: every later death while an opportunity stood open ------------------------
+
+
+def test_window_open_across_several_deaths(case):
+    gaps = gap_table(case)
+    # op-w-01 opened 20 Jun 2014; Kovari (25-28 Aug), Whitworth (18-20 Sep) and Taylor (13-14 Sep 2015)
+    # all lie wholly between it and the arrest on 15 Oct 2015.
+    w = row(gaps, "op-w-01")
+    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"]) == ("kovari;whitworth;taylor",) * 2
+    # op-k-01 opened 19 Sep, inside Whitworth's 18-20 Sep: Whitworth only possibly in its window, Taylor certainly.
+    k = row(gaps, "op-k-01")
+    assert (k["deaths_in_window_certain"], k["deaths_in_window_possible"]) == ("taylor", "whitworth;taylor")
+    assert k["deaths_before_arrest"] == 2
+    # The Taylor opportunity (20 Sep 2015) has no later death in its window: empty, not missing.
+    assert row(gaps, "op-t-01")["deaths_in_window_possible"] == ""
+
+
+def test_window_closed_by_the_arrest_before_the_next_death(tmp_path):
+    arrest = {"event_id": "ev-x-01", "date_earliest": "2014-09-01", "date_latest": "2014-09-01", "kind": "arrest",
+              "summary": "Arrested.", "source_ids": "src-a"}
+    case = load_case(write_package(tmp_path / "d", events=[arrest], opportunities=[
+        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate"),
+        opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari")]))
+    gaps = gap_table(case)
+    # Arrest on 1 Sep 2014 (hand-made): Kovari (25-28 Aug) died inside op-w-01's window, Whitworth (18-20 Sep)
+    # after it closed; op-k-01 (29 Aug) closed before any other death.
+    w = row(gaps, "op-w-01")
+    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"], w["deaths_before_arrest"]) == ("kovari", "kovari", 1)
+    assert row(gaps, "op-k-01")["deaths_in_window_possible"] == ""
+    # The next death is still reported (Whitworth), even though the window had closed: two different questions.
+    assert row(gaps, "op-k-01")["next_death"] == "whitworth"
+
+
+def test_arrest_interval_overlapping_a_death_makes_it_only_possible(tmp_path):
+    arrest = {"event_id": "ev-x-01", "date_earliest": "2014-09-19", "date_latest": "2014-09-25", "kind": "arrest",
+              "summary": "Arrested.", "source_ids": "src-a"}
+    case = load_case(write_package(tmp_path / "d", events=[arrest],
+                                   opportunities=[opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate")]))
+    w = row(gap_table(case), "op-w-01")
+    # Whitworth died 18-20 Sep; the arrest fell somewhere in 19-25 Sep: he may have died after it.
+    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"]) == ("kovari", "kovari;whitworth")
+
+
+def test_windows_on_the_found_basis(case):
+    # Found dates: Kovari 28 Aug, Whitworth 20 Sep 2014. op-k-02 opened on 28 Aug, the day Kovari was
+    # found (its own death), so its window holds Whitworth (found 20 Sep) and Taylor (14 Sep 2015).
+    k = row(gap_table(case, basis="found"), "op-k-02")
+    assert (k["deaths_in_window_certain"], k["deaths_in_window_possible"]) == ("whitworth;taylor",) * 2
+
+
+def test_deaths_view_on_the_found_basis(case):
+    view = deaths_view(case, basis="found").set_index("victim_id")
+    # Whitworth found 20 Sep: op-k-01 (19 Sep) is now certainly before it; op-k-02 (28 Aug) too.
+    assert "op-k-01" in view.loc["whitworth", "certainly_before"]
+    assert view.loc["whitworth", "n_certainly_before"] == 4

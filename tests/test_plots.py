@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import pandas as pd
 from matplotlib.collections import PathCollection
 
 from analysis import load_case, save_figure
@@ -121,3 +122,36 @@ def test_figure_without_alt_text_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="alt text"):
         save_figure(Figure(), "x", tmp_path)
+
+
+def test_open_windows_draws_every_opportunity_as_its_window(case):
+    from matplotlib.collections import LineCollection
+
+    gaps = gap_table(case)
+    fig = plots.open_windows_chart(case)
+    ax = fig.axes[0]
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert [len(c.get_segments()) for c in lines] == [len(gaps), len(gaps)]  # window, own interval
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in dots) == len(gaps)  # a visible dot even for a one-day interval
+    assert len(ax.get_yticklabels()) == len(gaps)
+    labels = [t.get_text().strip() for t in ax.texts]
+    assert labels.count("no later death") == int((gaps["deaths_in_window_possible"] == "").sum())
+    assert "3 certain, 3 possible" in labels
+    # Each window's thin line ends at Port's final arrest (latest day, drawn to the end of that day).
+    import matplotlib.dates as mdates
+    ends = {round(seg[1][0], 6) for seg in lines[0].get_segments()}
+    assert ends == {round(mdates.date2num(case.final_arrest + pd.Timedelta(days=1)), 6)}
+    assert len(plots.open_windows_chart(case, identified_by="jury").axes[0].get_yticklabels()) == int(
+        case.opportunities["identified_by"].map(lambda b: "jury" in b).sum())
+
+
+@pytest.mark.parametrize("column", ["category", "unit"])
+def test_kinds_chart_has_a_square_per_opportunity_and_value(case, column):
+    fig = plots.kinds_chart(case, column)
+    ax = fig.axes[0]
+    squares = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert squares == sum(len(values) for values in case.opportunities[column])
+    ids = sorted(t.get_text() for t in ax.texts)
+    assert ids == sorted(o.removeprefix("op-") for o, values in zip(case.opportunities["opportunity_id"],
+                                                                      case.opportunities[column]) for _ in values)

@@ -123,7 +123,7 @@ def test_changing_a_finding_reruns_only_the_runs_that_read_findings(tmp_path):
     findings = root / "data" / "findings.csv"
     text = findings.read_text(encoding="utf-8")
     findings.write_text(text.replace("unlawfully killed", "unlawfully  killed", 1), encoding="utf-8")
-    assert stale_runs(root) == ["findings", "overview"]
+    assert stale_runs(root) == ["findings", "overview", "kinds"]
 
 
 def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
@@ -156,3 +156,108 @@ def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
     (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
     assert not up_to_date("gaps")
     assert up_to_date("timeline")
+
+
+# --- matrix runs ------------------------------------------------------------------------------
+
+TINY_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]}, "outputs": [],
+         "source": 'figures_dir: str = "../figures"\nbasis: str = "death"\nwho: str = "all"\nfigure: str = "f"'},
+        {"cell_type": "code", "execution_count": None, "id": "w", "metadata": {"tags": []}, "outputs": [],
+         "source": "from pathlib import Path\n"
+                   "for suffix in ('.svg', '.png', '.alt.txt'):\n"
+                   "    (Path(figures_dir) / (figure + suffix)).write_text(f'{basis} {who}')"},
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def tiny_project(tmp_path: Path, runs_yaml: str) -> Path:
+    """A project with the real data, no library code, and one tiny notebook that writes its figure."""
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "analysis").mkdir()
+    (root / "notebooks").mkdir()
+    (root / "notebooks" / "tiny.ipynb").write_text(json.dumps(TINY_NOTEBOOK), encoding="utf-8")
+    (root / RUNS_FILE).write_text(runs_yaml, encoding="utf-8")
+    return root
+
+
+MATRIX = """runs:
+  - name: sweep
+    notebook: tiny.ipynb
+    matrix:
+      basis: [death, found]
+      who: [jury+coroner, all]
+    parameters: {figure: "fig-{basis}-{who}"}
+    tables: [victims]
+    figures: ["fig-{basis}-{who}"]
+"""
+
+
+def test_matrix_expands_to_named_runs_with_their_parameters(tmp_path):
+    root = tiny_project(tmp_path, MATRIX)
+    runs = read_runs(root / RUNS_FILE)
+    assert [r.name for r in runs] == ["sweep-death-jury-coroner", "sweep-death-all",
+                                      "sweep-found-jury-coroner", "sweep-found-all"]
+    first = runs[0]
+    assert first.parameters == {"figure": "fig-death-jury-coroner", "basis": "death", "who": "jury+coroner"}
+    assert first.figures == ("fig-death-jury-coroner",)
+    assert all(r.tables == ("victims",) and not r.publish for r in runs)
+
+
+@pytest.mark.parametrize("matrix, parameters, figures, message", [
+    ("{basis: [death], colour: [red]}", "{}", '["f-{basis}"]',
+     "run 'sweep': matrix: 'colour' is not a parameter of tiny.ipynb (its parameters cell defines basis, figure, figures_dir, who)"),
+    ("{basis: []}", "{}", '["f-{basis}"]', "run 'sweep': matrix: 'basis' needs a non-empty list of values"),
+    ("{basis: death}", "{}", '["f-{basis}"]', "run 'sweep': matrix: 'basis' needs a non-empty list of values"),
+    ("[basis]", "{}", '["f-{basis}"]', "run 'sweep': matrix: must map each swept parameter to a list of values"),
+    ("{basis: [death, found]}", "{basis: death}", '["f-{basis}"]', "'basis' is set in both matrix and parameters"),
+    ("{basis: [death, found]}", "{}", '["f"]', "runs 'sweep-death' and 'sweep-found' both write figure 'f'"),
+    ("{basis: [death, found]}", "{}", '["f-{colour}"]', "run 'sweep': matrix: 'f-{colour}' uses 'colour'"),
+    ("{who: [jury+coroner, jury coroner]}", "{}", '["f-{who}"]', "'who' lists values that give the same name"),
+])
+def test_malformed_matrix_is_refused_naming_the_run(tmp_path, matrix, parameters, figures, message):
+    from analysis.runs import RunsError
+
+    root = tiny_project(tmp_path, f"runs:\n  - name: sweep\n    notebook: tiny.ipynb\n    matrix: {matrix}\n"
+                                  f"    parameters: {parameters}\n    figures: {figures}\n")
+    with pytest.raises(RunsError) as caught:
+        read_runs(root / RUNS_FILE)
+    assert message in str(caught.value) and str(root / RUNS_FILE) in str(caught.value)
+
+
+def test_derived_name_clashing_with_another_run_is_refused_before_any_kernel(tmp_path):
+    root = tiny_project(tmp_path, MATRIX + "  - name: sweep-death-all\n    notebook: tiny.ipynb\n    figures: [other]\n")
+    done = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1
+    assert "duplicate run names ['sweep-death-all']" in done.stderr and "Traceback" not in done.stderr
+    assert not (root / "build").exists()  # nothing was staged: no kernel started
+
+
+def test_published_matrix_is_refused(tmp_path):
+    from analysis.runs import RunsError
+
+    root = tiny_project(tmp_path, MATRIX.replace("    tables:", "    publish: true\n    tables:"))
+    with pytest.raises(RunsError, match="run 'sweep': matrix: a matrix run cannot be published"):
+        read_runs(root / RUNS_FILE)
+
+
+def test_each_combination_is_incremental_on_its_own(tmp_path):
+    two = MATRIX.replace("who: [jury+coroner, all]", "who: [all]")
+    root = tiny_project(tmp_path, two)
+    first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "Running 2 of 2 run(s)" in first.stdout
+    assert (root / "figures" / "fig-found-all.svg").read_text() == "found all"
+    # A new value adds combinations; the two unchanged ones are skipped.
+    (root / RUNS_FILE).write_text(MATRIX, encoding="utf-8")
+    second = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "Running 2 of 4 run(s) on" in second.stdout and "2 up to date" in second.stdout
+    assert "sweep-death-jury-coroner: ok" in second.stdout and "sweep-death-all: ok" not in second.stdout
+    assert (root / "figures" / "fig-death-jury-coroner.svg").read_text() == "death jury+coroner"
+    third = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert third.stdout.startswith("Nothing to do: 4 run(s) up to date")

@@ -1,0 +1,121 @@
+"""Do the headline numbers survive every definition? The gap analysis under each basis and filter.
+
+Two choices change the numbers: what a "death" is dated by (``basis``: the days he may have
+died, or the day he was found) and whose findings count (``identified_by``: the jury, the jury
+or the coroner, anyone). :func:`headline_table` computes the headline numbers under every
+combination, with the same functions as everywhere else (:func:`analysis.gaps.gap_table`,
+:func:`analysis.gaps.deaths_view`); :func:`conclusions` says which statements hold under all
+of them and which depend on a choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.gaps import IDENTIFIED_BY, deaths_view, gap_table
+from analysis.load import Case
+
+BASES = ("death", "found")
+
+HEADLINE_COLUMNS = [
+    "basis", "identified_by", "victim_id", "name", "opportunities", "followed_by_death",
+    "gap_days_min", "gap_days_max", "certainly_before_death", "possibly_before_death",
+]
+
+
+def check_choices(bases: Sequence[str], identified_by: Sequence[str]) -> None:
+    """Refuse an empty or unknown choice, naming the parameter and the allowed values.
+
+    (A shared parameter check is being written in ``analysis/params.py``; this is the local one.)
+
+    >>> check_choices(["death"], ["jury", "everyone"])
+    Traceback (most recent call last):
+    ...
+    ValueError: parameter identified_by_choices lists 'everyone', which is not one of jury, jury+coroner, all
+    """
+    for name, given, allowed in (("bases", bases, BASES), ("identified_by_choices", identified_by, tuple(IDENTIFIED_BY))):
+        if not given:
+            raise ValueError(f"parameter {name} is empty; list at least one of {', '.join(allowed)}")
+        for value in given:
+            if value not in allowed:
+                raise ValueError(f"parameter {name} lists {value!r}, which is not one of {', '.join(allowed)}")
+
+
+def headline_table(case: Case, bases: Sequence[str] = BASES,
+                   identified_by: Sequence[str] = tuple(IDENTIFIED_BY)) -> pd.DataFrame:
+    """One row per combination of ``bases`` x ``identified_by`` and per man, in death order.
+
+    For the man's own investigation: ``opportunities`` kept by the filter, how many were
+    ``followed_by_death`` (another death could have followed), and the shortest and longest
+    possible gap to the next death (``<NA>`` when none followed). For his death: how many
+    opportunities in other investigations ``certainly``/``possibly`` came before it.
+    """
+    rows = []
+    for basis in bases:
+        for who in identified_by:
+            gaps = gap_table(case, basis=basis, identified_by=who)
+            view = deaths_view(case, identified_by=who, basis=basis).set_index("victim_id")
+            for v in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+                own = gaps[gaps["investigation"] == v.victim_id]
+                followed = own.dropna(subset=["next_death"])
+                rows.append({"basis": basis, "identified_by": who, "victim_id": v.victim_id, "name": v.name,
+                             "opportunities": len(own), "followed_by_death": len(followed),
+                             "gap_days_min": followed["gap_days_min"].min() if len(followed) else pd.NA,
+                             "gap_days_max": followed["gap_days_max"].max() if len(followed) else pd.NA,
+                             "certainly_before_death": int(view.at[v.victim_id, "n_certainly_before"]),
+                             "possibly_before_death": int(view.at[v.victim_id, "n_possibly_before"])})
+    table = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+    for column in ("gap_days_min", "gap_days_max"):
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """A statement the story could make, and its test on one combination's rows of :func:`headline_table`."""
+
+    statement: str
+    holds: Callable[[pd.DataFrame], bool]
+
+
+def _row(rows: pd.DataFrame, victim_id: str) -> pd.Series:
+    return rows.set_index("victim_id").loc[victim_id]
+
+
+#: The statements checked under every definition (tested on the rows of one combination).
+CONCLUSIONS = (
+    Conclusion("Every missed opportunity in the Walgate investigation could have been followed by another death.",
+               lambda r: _row(r, "walgate")["opportunities"] > 0
+               and _row(r, "walgate")["followed_by_death"] == _row(r, "walgate")["opportunities"]),
+    Conclusion("Each later death (Kovari, Whitworth, Taylor) came after at least one missed opportunity that "
+               "certainly preceded it.",
+               lambda r: all(_row(r, v)["certainly_before_death"] >= 1 for v in ("kovari", "whitworth", "taylor"))),
+    Conclusion("The shortest possible gap from a Kovari-investigation opportunity to the next death is a day or "
+               "less (their dates overlap).",
+               lambda r: _row(r, "kovari")["followed_by_death"] > 0 and _row(r, "kovari")["gap_days_min"] <= 1),
+    Conclusion("At least ten missed opportunities certainly came before Taylor's death.",
+               lambda r: _row(r, "taylor")["certainly_before_death"] >= 10),
+    Conclusion("Every missed opportunity in the Whitworth investigation came at least 80 days before Taylor's death.",
+               lambda r: _row(r, "whitworth")["followed_by_death"] > 0 and _row(r, "whitworth")["gap_days_min"] >= 80),
+    Conclusion("Some missed opportunity in the Whitworth investigation may still have been arising when Taylor "
+               "may already have died (a possible gap of 0 days).",
+               lambda r: _row(r, "whitworth")["followed_by_death"] > 0 and _row(r, "whitworth")["gap_days_min"] == 0),
+)
+
+
+def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion] = CONCLUSIONS) -> pd.DataFrame:
+    """For each statement: under how many combinations it holds, whether under all, and where it fails.
+
+    Columns ``statement, holds_in, combinations, holds_everywhere, fails_under`` (the failing
+    combinations as ``basis/identified_by``, ``;``-joined; empty when it always holds).
+    """
+    combos = list(table.groupby(["basis", "identified_by"], sort=False))
+    rows = []
+    for check in checks:
+        failing = [f"{basis}/{who}" for (basis, who), rows_ in combos if not bool(check.holds(rows_))]
+        rows.append({"statement": check.statement, "holds_in": len(combos) - len(failing), "combinations": len(combos),
+                     "holds_everywhere": not failing, "fails_under": ";".join(failing)})
+    return pd.DataFrame(rows)
