@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,6 +33,10 @@ BODIES = ("jury", "coroner", "iopc", "police", "family", "press", "court", "hmic
 
 class ParameterError(ValueError):
     """A notebook parameter with a value the notebook cannot use; the message is one line."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the reader needs the one line, not our frames.
+        return [f"ParameterError: {self}"]
 
 
 def _fail(name: str, value: Any, accepted: str) -> ParameterError:
@@ -96,16 +101,19 @@ def _figure_name(name: str, value: Any) -> str:
     raise _fail(name, value, "a file name without folder or extension, e.g. 'case-timeline'")
 
 
-def check_parameters(case: Case | None, **params: Any) -> SimpleNamespace:
-    """Check every parameter given; return them normalised (lists as lists, dates as ISO strings).
+def check_parameters(record: Case | Callable[[], Case] | None, **params: Any) -> SimpleNamespace:
+    """Check every parameter given; return them normalised (lists as lists, dates as ISO strings) with the case.
 
-    ``case`` supplies the victim ids for ``victim`` and ``investigation`` (it may be ``None`` when
-    neither is given). Known names: ``data_dir``, ``figures_dir``, ``start``, ``end``, ``kinds``,
-    ``basis``, ``identified_by``, ``investigation``, ``victim``, ``bodies`` and any ``*_figure``.
-    Raises :class:`ParameterError` (one line) on the first bad value, or for a name it does not know.
+    ``record`` is the :class:`Case`, or a function that loads it (called only once every other
+    parameter has passed, so a bad ``data_dir`` is reported as a parameter, not as a missing
+    folder), or ``None`` when no victim id is to be checked. The case supplies the victim ids for
+    ``victim`` and ``investigation`` and is returned as ``.case``. Known names: ``data_dir``,
+    ``figures_dir``, ``start``, ``end``, ``kinds``, ``basis``, ``identified_by``, ``investigation``,
+    ``victim``, ``bodies`` and any ``*_figure``. Raises :class:`ParameterError` (one line) on the
+    first bad value, or for a name it does not know.
     """
     out: dict[str, Any] = {}
-    victims = tuple(case.victims["victim_id"]) if case is not None else ()
+    deferred = {}
     for name, value in params.items():
         if name.endswith("_dir"):
             out[name] = _path(name, value)
@@ -122,13 +130,17 @@ def check_parameters(case: Case | None, **params: Any) -> SimpleNamespace:
         elif name == "identified_by":
             out[name] = _choice(name, value, tuple(IDENTIFIED_BY))
         elif name in ("victim", "investigation"):
-            if value is not None and case is None:
-                raise ValueError(f"check_parameters needs the case to check {name}")
-            out[name] = _choice(name, value, victims, none_ok=True, none_means="for all four")
+            deferred[name] = value
         else:
             raise ParameterError(f"parameter {name}: no such parameter; accepted: data_dir, figures_dir, start, end, "
                                  "kinds, basis, identified_by, investigation, victim, bodies, *_figure")
     if out.get("start") and out.get("end") and out["start"] > out["end"]:
         raise ParameterError(f"parameters start, end: the window {out['start']} to {out['end']} is reversed; "
                              "accepted: start on or before end")
-    return SimpleNamespace(**out)
+    case = record() if callable(record) else record
+    if deferred and case is None and any(v is not None for v in deferred.values()):
+        raise ValueError("check_parameters needs the case to check a victim id")
+    victims = tuple(case.victims["victim_id"]) if case is not None else ()
+    for name, value in deferred.items():
+        out[name] = _choice(name, value, victims, none_ok=True, none_means="for all four")
+    return SimpleNamespace(case=case, **out)

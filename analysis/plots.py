@@ -242,8 +242,9 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
                            zorder=3)
         for yy, row in followed:
             days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
-            ax.text(float(row.gap_days_max) + top * 0.015, yy, f"{days} days to {row.next_death_name.split()[-1]}",
-                    va="center", fontsize=7)
+            # Offset in points, so the label clears a diamond as well as a bar's end.
+            ax.annotate(f"{days} days to {row.next_death_name.split()[-1]}", (float(row.gap_days_max), yy),
+                        xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
                   for row in gaps.itertuples(index=False)]
         ax.set_yticks(ys, labels, fontsize=7)
@@ -252,12 +253,14 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax.set_xlim(0, top * 1.25)
         ax.set_ylim(-0.8, len(gaps) + 0.2)
         basis_words = "the days each man may have died" if basis == "death" else "the day each body was found"
-        ax.set_xlabel(f"Days from the missed opportunity to the {target} (to {basis_words})\n"
-                      "bar: from the shortest to the longest gap the dates allow; diamond: known to the day")
+        ax.set_xlabel(f"Days from the missed opportunity to the {target}\n"
+                      "(bar: shortest to longest gap the dates allow; diamond: known to the day)")
         ax.set_ylabel("Missed opportunity")
-        ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black", label=f"{case.victim_name(v)} investigation")
-                           for v in _lanes(case) if v in set(gaps["investigation"])],
-                  loc="lower right", fontsize=7)
+        if followed:
+            ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black",
+                                     label=f"{case.victim_name(v)} investigation")
+                               for v in _lanes(case) if v in {r.investigation for _, r in followed}],
+                      loc="lower right", fontsize=7)
         shown = gaps.dropna(subset=["gap_days_min"])
         alt = (f"Range chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar floats from the "
                f"shortest to the longest possible number of days from the opportunity to the {target}, measured to "

@@ -176,6 +176,7 @@ def dump_notebook(nb: dict) -> str:
 
 
 LOCK_FILE = "run.lock"
+KERNEL_LOG_ENV = "PORT_KERNEL_LOG"
 
 
 def _ignore_sigint() -> None:
@@ -237,6 +238,15 @@ def _ipc_kernel_manager() -> type:
     class IPCKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            # The kernel process's own log (start-up warnings, "parent exited" after Ctrl-C) goes to
+            # build/runs/NAME.kernel.log, not the terminal; cell output and errors travel in the notebook.
+            log = os.environ.get(KERNEL_LOG_ENV)
+            if not log or "stderr" in kw:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(log, "ab") as handle:
+                return await super()._async_launch_kernel(kernel_cmd, stderr=handle, **kw)
+
         async def _async_interrupt_kernel(self) -> None:
             # jupyter_client interrupts a kernel before asking it to shut down; an idle kernel then
             # logs "KeyboardInterrupt caught in kernel" on a run that succeeded. A kernel being shut
@@ -262,6 +272,7 @@ def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
     executed = paths.build / "runs" / f"{run.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     os.environ[NOTEBOOKS_ENV] = str(stage / "notebooks")  # relative parameters resolve inside the stage
+    os.environ[KERNEL_LOG_ENV] = str(executed.with_suffix(".kernel.log"))
     papermill.execute_notebook(str(staged_nb), str(executed), parameters=run.parameters or None,
                                cwd=str(stage / "notebooks"), kernel_name=kernel, progress_bar=False,
                                log_output=False, report_mode=False, kernel_manager_class=_ipc_kernel_manager())

@@ -156,3 +156,31 @@ def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
     (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
     assert not up_to_date("gaps")
     assert up_to_date("timeline")
+
+
+def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tmp_path):
+    import select
+    import signal
+
+    root = make_project(tmp_path, bad_cell=None)
+    (root / "build").mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         "f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); f.truncate(0)\n"
+         "f.write('the batch run by process 4242'); f.flush(); print('locked', flush=True); time.sleep(600)",
+         str(root / "build" / "run.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([batch.stderr], [], [], 120)
+        assert ready, "the second batch neither waited nor said so"
+        line = batch.stderr.readline()
+        assert line.startswith("waiting for the batch run by process 4242") and "run.lock" in line
+        assert batch.poll() is None  # still waiting: it did not run alongside
+    finally:
+        holder.send_signal(signal.SIGKILL)  # the holder dies without unlocking: the OS frees the lock
+        holder.wait()
+    out, err = batch.communicate(timeout=300)
+    assert batch.returncode == 0, err
+    assert out.startswith("Nothing to do")
