@@ -15,7 +15,8 @@ happened after the opportunity arose.
   the opportunity's interval runs past the discovery).
 
 An opportunity with no later death has no next death and empty (``<NA>``) gaps, not zero.
-The point value for plotting, ``gap_days_mid``, is the middle of the range.
+``gap_days_mid`` is the middle of the range, for those who need one number; no figure draws it
+(the gap chart draws the whole range, from ``gap_days_min`` to ``gap_days_max``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Small tables the notebooks show: findings by body, coverage of the record, open questions."""
+"""Small tables the notebooks show: findings by body, coverage of the record, disagreements and caveats."""
 
 from __future__ import annotations
 
@@ -70,17 +70,6 @@ def coverage(case: Case) -> pd.DataFrame:
                      "opportunities": int((case.opportunities["investigation"] == v.victim_id).sum()),
                      "findings": int((case.findings["victim_id"] == v.victim_id).sum())})
     return pd.DataFrame(rows)
-
-
-def open_questions(case: Case) -> pd.DataFrame:
-    """Rows whose notes record a disagreement or caveat: the record's open questions."""
-    parts = []
-    for table, key in (("victims", "victim_id"), ("events", "event_id"), ("opportunities", "opportunity_id"),
-                       ("findings", "finding_id")):
-        frame = getattr(case, table)
-        noted = frame[frame["notes"].notna() & (frame["notes"] != "")]
-        parts.append(pd.DataFrame({"table": table, "id": noted[key], "notes": noted["notes"]}))
-    return pd.concat(parts, ignore_index=True)
 
 
 def uncited_rows(case: Case) -> int:
