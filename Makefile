@@ -32,8 +32,9 @@ $(READY): requirements.txt constraints.txt pyproject.toml
 
 setup: $(READY) ## create .venv with the pinned dependencies and the project kernel
 
-figures: $(READY) ## validate the data and regenerate every figure and notebook output that is out of date
+figures: $(READY) ## regenerate everything derived from the data: figures, notebook outputs, README headline and dictionary
 	$(PY) -m analysis run
+	$(PY) -m analysis docs
 
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest
@@ -47,8 +48,12 @@ gaps: $(READY) ## print the gap table (opportunity -> next death)
 docs: $(READY) ## regenerate the README's data dictionary and headline numbers from data/
 	$(PY) -m analysis docs
 
-lab: $(READY) ## open JupyterLab on the project's kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# JupyterLab refuses to run as root (as in most containers) unless told to; only then is the flag added.
+LAB_ARGS ?=
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+lab: $(READY) ## open JupyterLab on the project's kernel (extra flags: make lab LAB_ARGS="--no-browser --port 8899")
+	@echo "Starting JupyterLab on notebooks/: open the http://127.0.0.1:... address it prints below (with its token); Ctrl-C stops it."
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 bench: $(READY) ## time regeneration against the floor Jupyter sets (prints ratios)
 	$(PY) benchmarks/bench.py

@@ -47,16 +47,44 @@ def _gaps(args: argparse.Namespace) -> int:
 
     table = gap_table(load_case(args.data), basis=args.basis, identified_by=args.identified_by,
                       investigation=args.investigation)
-    if args.format == "csv":
+    if args.format == "csv":  # a missing value is an empty cell
         table.to_csv(sys.stdout, index=False, lineterminator="\n", date_format="%Y-%m-%d")
-    elif args.format == "json":
-        sys.stdout.write(table.to_json(orient="records", date_format="iso", date_unit="s", indent=1) + "\n")
+    elif args.format == "json":  # dates as YYYY-MM-DD, a missing value as null
+        dates = [c for c in table.columns if str(table[c].dtype).startswith("datetime")]
+        shown = table.assign(**{c: table[c].dt.strftime("%Y-%m-%d") for c in dates})
+        sys.stdout.write(shown.to_json(orient="records", indent=1) + "\n")
     else:
-        import pandas as pd
-
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
-            print(table.drop(columns=["identified_by", "next_earliest", "next_latest", "official_credits"]).to_string(index=False))
+        print(_gap_text(table, wide=args.wide))
     return 0
+
+
+def _gap_text(table, wide: bool) -> str:
+    """The gap table as aligned text: a missing value is "–"; 120 columns unless ``wide`` (every column)."""
+    from analysis.tables import MISSING, day, span
+
+    if wide:
+        columns = {c: c for c in table.columns}
+    else:
+        columns = {"opportunity": "opportunity_id", "investigation": "investigation",
+                   "may have arisen": ("date_earliest", "date_latest"), "next death": "next_death_name",
+                   "days to it": ("gap_days_min", "gap_days_max"), "deaths after it": "deaths_before_arrest",
+                   "days to arrest": ("days_to_arrest_min", "days_to_arrest_max")}
+
+    def cell(row: dict, spec) -> str:
+        if isinstance(spec, tuple):
+            return span(row[spec[0]], row[spec[1]])
+        value = row[spec]
+        if hasattr(value, "strftime") and value == value:
+            return day(value) if not wide else value.strftime("%Y-%m-%d")
+        return MISSING if value is None or value != value or str(value) in ("<NA>", "NaT", "nan") else str(value)
+
+    rows = [[cell(row, spec) for spec in columns.values()] for row in table.to_dict("records")]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(columns)]
+    numeric = [any(r[i] != MISSING for r in rows) and all(r[i].replace("–", "").isdigit() or r[i] == MISSING for r in rows)
+               for i in range(len(columns))]
+    fmt = lambda cells: "  ".join(c.rjust(w) if num else c.ljust(w)  # noqa: E731
+                                  for c, w, num in zip(cells, widths, numeric)).rstrip()
+    return "\n".join([fmt(list(columns)), *[fmt(r) for r in rows]])
 
 
 def _figures(args: argparse.Namespace) -> int:
@@ -144,6 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     gaps.add_argument("--investigation", choices=("walgate", "kovari", "whitworth", "taylor"), default=None,
                       help="keep one investigation's opportunities")
     gaps.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
+    gaps.add_argument("--wide", action="store_true",
+                      help="table format: show every column (the default table fits 120 columns)")
     gaps.set_defaults(command=_gaps)
 
     figures = sub.add_parser("figures", help="write every figure (SVG, PNG, alt text) straight from the library")

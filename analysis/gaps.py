@@ -15,7 +15,6 @@ happened after the opportunity arose.
   the opportunity's interval runs past the discovery).
 
 An opportunity with no later death has no next death and empty (``<NA>``) gaps, not zero.
-The point value for plotting, ``gap_days_mid``, is the middle of the range.
 
 *Open window.* An opportunity stood open from its earliest date (the first day it was open to
 the police) until Port's final arrest. The other deaths that could have happened in that
@@ -23,6 +22,9 @@ window are the deaths after it (the same rule as the next death, :func:`deaths_a
 could have come no later than the arrest: ``deaths_in_window_possible``. Those inside it
 whatever the uncertain dates turn out to be (a death interval starting after the window opens
 and ending before the arrest's earliest day) are ``deaths_in_window_certain``.
+
+``gap_days_mid`` is the middle of the range, for those who need one number; no figure draws it
+(the gap chart draws the whole range, from ``gap_days_min`` to ``gap_days_max``).
 """
 
 from __future__ import annotations

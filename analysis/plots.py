@@ -18,12 +18,22 @@ from matplotlib.patches import Patch
 from analysis.evidence import credit_strengths
 from analysis.gaps import gap_table
 from analysis.load import Case
+from analysis.params import TIMELINE_KINDS
+from analysis.tables import day_range
 from analysis.style import (DEATH_HATCH, LIGHT, MARKERS, NEUTRAL, SOURCE_LINE, VICTIM_COLOURS,
                             WIDTH_IN, house_style)
 
-TIMELINE_KINDS = ("deaths", "found", "opportunities", "arrests", "court")
 PORT_LANE = "Port: arrests, charges, courts"
 ONE_DAY = pd.Timedelta(days=1)
+#: Shade of Port's final arrest on every time axis: pale Okabe-Ito yellow, unlike any band of uncertainty.
+ARREST_SHADE = "#F7EF99"
+#: Days kept free between two marks on one track of a lane, so that their markers never touch.
+TRACK_GAP_DAYS = 12
+
+#: The one date rule for missed opportunities, shared by the timeline and the cumulative chart.
+OPPORTUNITY_DATE_RULE = ("an opportunity may have arisen on any day from its date_earliest to its date_latest: "
+                         "the timeline draws that interval (marker on the earliest day), and the cumulative chart "
+                         "counts it as a band from 'if each arose on its earliest day' to 'on its latest day'")
 
 
 def _finish(fig: Figure, title: str, alt: str) -> Figure:
@@ -40,94 +50,178 @@ def _lanes(case: Case) -> list[str]:
     return list(case.victims.sort_values("died_earliest", kind="stable")["victim_id"])
 
 
+def pack_tracks(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp], gap_days: int = TRACK_GAP_DAYS) -> list[int]:
+    """Give each interval a track (0, 1, ...) so that no two on one track overlap or come within ``gap_days``.
+
+    Intervals are placed in the order given, each on the lowest free track, so marks that share a
+    date are stacked rather than drawn over one another.
+
+    >>> d = pd.Timestamp
+    >>> pack_tracks([d("2014-06-19"), d("2014-06-19"), d("2014-09-01")], [d("2014-06-19"), d("2014-06-30"), d("2014-09-01")])
+    [0, 1, 0]
+    """
+    track_ends: list[pd.Timestamp] = []
+    tracks = []
+    for start, end in zip(starts, ends):
+        free = [i for i, last in enumerate(track_ends) if (start - last).days > gap_days]
+        track = free[0] if free else len(track_ends)
+        if track == len(track_ends):
+            track_ends.append(end)
+        else:
+            track_ends[track] = end
+        tracks.append(track)
+    return tracks
+
+
+def _mark_final_arrest(case: Case, ax, label: bool) -> None:
+    """Shade the days of Port's final arrest (an interval) on a time axis; label it above the panel."""
+    arrest = case.final_arrest_event
+    ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=ARREST_SHADE, lw=0, zorder=0)
+    if label:
+        ax.annotate(f"Port arrested for the murders,\n{day_range(arrest['date_earliest'], arrest['date_latest'])}",
+                    (arrest["date_earliest"], 1.0), xycoords=("data", "axes fraction"), xytext=(-3, 2),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=7, color=NEUTRAL,
+                    annotation_clip=False)
+
+
+def _time_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+
+
 def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "2015-10-31",
              kinds: Sequence[str] = TIMELINE_KINDS) -> Figure:
     """The case on one time axis: a lane per investigation, and one for Port's arrests and courts.
 
-    Deaths are hatched spans over the days they may have happened; ``kinds`` picks which marks
-    to draw from :data:`TIMELINE_KINDS`; ``start``/``end`` (ISO dates, or ``None`` for the
-    whole record) set the window.
+    Deaths are hatched spans over the days they may have happened. Each missed opportunity is its
+    own mark: a line over the days on which it may have arisen, with a triangle on the earliest
+    (see :data:`OPPORTUNITY_DATE_RULE`); opportunities of one lane sit on separate tracks, labelled
+    with their ids, so every row is counted once. ``kinds`` picks which marks to draw from
+    :data:`TIMELINE_KINDS`; ``start``/``end`` (ISO dates, or ``None`` for the whole record) set the
+    window. Port's final arrest is shaded.
     """
     unknown = set(kinds) - set(TIMELINE_KINDS)
     if unknown:
         raise ValueError(f"unknown kinds {sorted(unknown)}; choose from {', '.join(TIMELINE_KINDS)}")
     lanes = _lanes(case)
-    y = {v: len(lanes) - i for i, v in enumerate(lanes)}
-    y_port = 0
     ev = case.events
     lo = pd.Timestamp(start) if start else min(ev["date_earliest"].min(), case.victims["died_earliest"].min())
     hi = pd.Timestamp(end) if end else max(ev["date_latest"].max(), case.victims["found_date"].max())
-    inside = lambda s: (s >= lo) & (s <= hi)  # noqa: E731
+    overlaps = lambda a, b: (b >= lo) & (a <= hi)  # noqa: E731  # interval [a, b] meets the window
+
+    opps = case.opportunities
+    opps = opps[overlaps(opps["date_earliest"], opps["date_latest"])] if "opportunities" in kinds else opps.iloc[0:0]
+    port_kinds = {"arrests": ("arrest",), "court": ("charge", "court", "release")}
+    port_marks = [k for kind in ("arrests", "court") if kind in kinds for k in port_kinds[kind]]
+    port = ev[ev["kind"].isin(port_marks) & overlaps(ev["date_earliest"], ev["date_latest"])]
+    port = port.sort_values(["date_earliest", "date_latest", "event_id"], kind="stable")
+
+    # Lay the lanes out from the top: each lane has its baseline (death, body found) and above it one
+    # track per group of opportunities that do not touch in time.
+    step, lane_gap = 0.42, 0.75
+    y, ticks, minor, lane_of = 0.0, [], [], {}
+    track_y: dict[str, float] = {}
+    for v in lanes:
+        own = opps[opps["investigation"] == v].sort_values(["date_earliest", "date_latest", "opportunity_id"], kind="stable")
+        tracks = pack_tracks(list(own["date_earliest"]), list(own["date_latest"]))
+        n = max(tracks, default=-1) + 1
+        top = y
+        for oid, t in zip(own["opportunity_id"], tracks):
+            track_y[oid] = top - (n - 1 - t) * step
+        base = top - n * step
+        lane_of[v] = base
+        ticks.append(base)
+        for t in range(n):
+            minor.append((top - (n - 1 - t) * step, ", ".join(o for o, tt in zip(own["opportunity_id"], tracks) if tt == t)))
+        y = base - lane_gap - step
+    port_tracks = pack_tracks(list(port["date_earliest"]), list(port["date_latest"]))
+    n_port = max(port_tracks, default=0) + 1
+    port_base = y - (n_port - 1) * step
+    port_y = [port_base + t * step for t in port_tracks]
+
     handles = []
     with house_style():
-        fig = Figure(figsize=(WIDTH_IN, 4.6), layout="constrained")
+        height = 1.9 + 0.2 * (len(track_y) + len(lanes) + n_port) + 0.25 * len(lanes)
+        fig = Figure(figsize=(WIDTH_IN, max(4.6, height)), layout="constrained")
         ax = fig.add_subplot()
+        _mark_final_arrest(case, ax, label=True)
         for v in lanes:
-            ax.axhline(y[v], color=LIGHT, lw=0.6, zorder=0)
-        ax.axhline(y_port, color=LIGHT, lw=0.6, zorder=0)
+            ax.axhline(lane_of[v], color=LIGHT, lw=0.6, zorder=0)
         victims = case.victims.set_index("victim_id")
         if "deaths" in kinds:
             for v in lanes:
                 d0, d1 = victims.at[v, "died_earliest"], victims.at[v, "died_latest"]
                 if d1 >= lo and d0 <= hi:
-                    ax.barh(y[v], (d1 + ONE_DAY - d0).days, left=d0, height=0.5, color="white",
+                    ax.barh(lane_of[v], (d1 + ONE_DAY - d0).days, left=d0, height=0.32, color="white",
                             edgecolor=VICTIM_COLOURS[v], hatch=DEATH_HATCH, lw=1.2, zorder=2)
             handles.append(Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="Death (days it may have happened)"))
         if "found" in kinds:
-            found = victims[inside(victims["found_date"])]
-            ax.scatter(found["found_date"], [y[v] for v in found.index], marker=MARKERS["found"], s=70,
+            found = victims[(victims["found_date"] >= lo) & (victims["found_date"] <= hi)]
+            ax.scatter(found["found_date"], [lane_of[v] for v in found.index], marker=MARKERS["found"], s=60,
                        color="black", zorder=4)
             handles.append(Line2D([], [], ls="", marker=MARKERS["found"], color="black", ms=8, label="Body found"))
-        if "opportunities" in kinds:
-            opps = case.opportunities
-            opps = opps[inside(opps["date_earliest"])]
-            mid = opps["date_earliest"] + (opps["date_latest"] - opps["date_earliest"]) / 2
+        if len(opps):
+            ys = [track_y[o] for o in opps["opportunity_id"]]
             colours = [VICTIM_COLOURS[v] for v in opps["investigation"]]
-            ax.scatter(mid, [y[v] + 0.28 for v in opps["investigation"]], marker=MARKERS["opportunity"], s=42,
-                       facecolor=colours, edgecolor="black", lw=0.6, zorder=5)
-            handles.append(Line2D([], [], ls="", marker=MARKERS["opportunity"], mfc=LIGHT, mec="black", ms=7,
-                                  label=f"Missed opportunity ({len(opps)})"))
+            first = opps["date_earliest"].clip(lower=lo)
+            last = opps["date_latest"].clip(upper=hi) + ONE_DAY
+            ax.hlines(ys, first, last, colors=colours, lw=2.4, zorder=3)
+            ax.scatter(first, ys, marker=MARKERS["opportunity"], s=36, facecolor=colours, edgecolor="black",
+                       lw=0.6, zorder=5, gid="opportunity-marks")
+        if "opportunities" in kinds:
+            handles.append(Line2D([0, 1], [0, 0], color=NEUTRAL, lw=2.4, marker=MARKERS["opportunity"], mfc=LIGHT,
+                                  mec="black", ms=7, markevery=[0],
+                                  label=f"Missed opportunity ({len(opps)}): from the earliest to the latest day it may have arisen"))
         for kind, marks, label in (("arrests", ("arrest",), "Arrest"),
                                    ("court", ("charge", "court", "release"), "Charge, court or release")):
             if kind not in kinds:
                 continue
-            rows = ev[ev["kind"].isin(marks) & inside(ev["date_earliest"])]
+            pick = port["kind"].isin(marks).to_numpy()
+            rows = port[pick]
+            ry = [yy for yy, keep in zip(port_y, pick) if keep]
+            ax.hlines(ry, rows["date_earliest"].clip(lower=lo), rows["date_latest"].clip(upper=hi) + ONE_DAY,
+                      colors="black", lw=1.2, zorder=3)
             marker = MARKERS["arrest"] if kind == "arrests" else MARKERS["court"]
-            ax.scatter(rows["date_earliest"], [y_port] * len(rows), marker=marker, s=40,
+            ax.scatter(rows["date_earliest"].clip(lower=lo), ry, marker=marker, s=36,
                        facecolor="white" if kind == "court" else "black", edgecolor="black", zorder=4)
             handles.append(Line2D([], [], ls="", marker=marker, mfc="white" if kind == "court" else "black",
                                   mec="black", ms=7, label=label))
-        ax.set_yticks([y[v] for v in lanes] + [y_port],
-                      [f"{case.victim_name(v)} investigation" for v in lanes] + [PORT_LANE])
+        handles.append(Patch(facecolor=ARREST_SHADE, label="Port's final arrest (days it may have happened)"))
+        ax.set_yticks(ticks + [port_base], [f"{case.victim_name(v)} investigation" for v in lanes] + [PORT_LANE])
         for tick, v in zip(ax.get_yticklabels(), lanes):
             tick.set_color(VICTIM_COLOURS[v])
-        ax.set_ylim(-0.7, len(lanes) + 0.8)
+        ax.set_yticks([m for m, _ in minor], [label for _, label in minor], minor=True, fontsize=6, color=NEUTRAL)
+        ax.tick_params(axis="y", which="minor", length=2)
+        ax.set_ylim(port_base - 0.6, 0.45)
         ax.set_xlim(lo - 7 * ONE_DAY, hi + 7 * ONE_DAY)
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-        ax.xaxis.set_minor_locator(mdates.MonthLocator())
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        _time_axis(ax)
         ax.set_xlabel("Date")
-        ax.set_ylabel("Investigation")
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8)
-        n_opps = int(inside(case.opportunities["date_earliest"]).sum())
+        ax.set_ylabel("Investigation (small labels: the opportunities on each track)")
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.08), ncol=2, fontsize=8)
+        arrest = case.final_arrest_event
         alt = (f"Timeline from {lo:%d %B %Y} to {hi:%d %B %Y} with one lane per police investigation "
                f"({', '.join(case.victim_name(v) for v in lanes)}) and one for Port's arrests and court dates. "
                f"Hatched spans show the days in which each man may have died, crosses when his body was found, "
-               f"and {n_opps} triangles the missed opportunities in each investigation.")
-        return _finish(fig, "Four deaths, four investigations: the missed opportunities in time", alt)
+               f"and {len(opps)} lines, each starting with a triangle, the days on which each missed opportunity may "
+               f"have arisen, one per row of the record, each on its own track labelled with its id. A shaded band "
+               f"marks Port's final arrest, {day_range(arrest['date_earliest'], arrest['date_latest'])}.")
+        return _finish(fig, "Four deaths, four investigations: every missed opportunity in time", alt)
 
 
 def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
               investigation: str | None = None) -> Figure:
-    """One bar per missed opportunity, from its date to the next death, grouped by investigation.
+    """One floating bar per missed opportunity: from the shortest to the longest possible gap to the next death.
 
-    The bar runs to the middle of the possible gap; the whisker spans the whole range that the
-    two date intervals allow; the label gives the range in days.
+    The two dates are intervals, so the gap is a range of days (``gap_days_min`` to
+    ``gap_days_max``); the bar spans exactly that range and never starts at zero unless the
+    shortest possible gap is zero. A gap known to the day is a diamond. The label gives the range.
     """
     gaps = gap_table(case, basis=basis, identified_by=identified_by, investigation=investigation)
     order = {v: i for i, v in enumerate(_lanes(case))}
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
     missed = case.opportunities.set_index("opportunity_id")["missed"]
+    target = "next death" if basis == "death" else "next body found"
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, max(3.2, 1.6 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
@@ -138,43 +232,49 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
             if pd.isna(row.next_death):
                 ax.text(0, yy, " no later death", va="center", fontsize=7, color=NEUTRAL)
         if followed:
-            # One bar call and one errorbar call for all rows: far cheaper to draw than one per row.
-            y = [yy for yy, _ in followed]
-            mid = [float(r.gap_days_mid) for _, r in followed]
-            ax.barh(y, mid, height=0.62, color=[VICTIM_COLOURS[r.investigation] for _, r in followed],
-                    edgecolor="black", lw=0.4)
-            ax.errorbar(mid, y, xerr=[[m - float(r.gap_days_min) for m, (_, r) in zip(mid, followed)],
-                                      [float(r.gap_days_max) - m for m, (_, r) in zip(mid, followed)]],
-                        fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
+            # One bar call for all rows: far cheaper to draw than one per row.
+            ax.barh([yy for yy, _ in followed], [int(r.gap_days_max) - int(r.gap_days_min) for _, r in followed],
+                    left=[int(r.gap_days_min) for _, r in followed], height=0.62,
+                    color=[VICTIM_COLOURS[r.investigation] for _, r in followed], edgecolor="black", lw=0.4)
+            exact = [(yy, r) for yy, r in followed if r.gap_days_min == r.gap_days_max]
+            if exact:
+                ax.scatter([int(r.gap_days_min) for _, r in exact], [yy for yy, _ in exact], marker="D", s=30,
+                           facecolor=[VICTIM_COLOURS[r.investigation] for _, r in exact], edgecolor="black", lw=0.6,
+                           zorder=3)
         for yy, row in followed:
             days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
-            ax.text(float(row.gap_days_max) + top * 0.01, yy, f"{days} days to {row.next_death_name.split()[-1]}",
-                    va="center", fontsize=7)
+            # Offset in points, so the label clears a diamond as well as a bar's end.
+            ax.annotate(f"{days} days to {row.next_death_name.split()[-1]}", (float(row.gap_days_max), yy),
+                        xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
                   for row in gaps.itertuples(index=False)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(VICTIM_COLOURS[v])
-        ax.set_xlim(0, top * 1.22)
+        ax.set_xlim(0, top * 1.25)
         ax.set_ylim(-0.8, len(gaps) + 0.2)
         basis_words = "the days each man may have died" if basis == "death" else "the day each body was found"
-        ax.set_xlabel("Days from the missed opportunity to the next death\n"
-                      f"(to {basis_words}; bar: middle of the range; whisker: the full range)")
+        ax.set_xlabel(f"Days from the missed opportunity to the {target}\n"
+                      "(bar: shortest to longest gap the dates allow; diamond: known to the day)")
         ax.set_ylabel("Missed opportunity")
-        # "best" avoids the bars and their text labels (a fixed corner covered a label once the jury set shrank).
-        ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black", label=f"{case.victim_name(v)} investigation")
-                           for v in _lanes(case) if v in set(gaps["investigation"])],
-                  loc="best", bbox_to_anchor=(0, 0, 1, 0.93), fontsize=7)
+        if followed:
+            # "best" keeps the legend off the bars and their labels (a fixed corner covered one once the jury set shrank).
+            ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black",
+                                     label=f"{case.victim_name(v)} investigation")
+                               for v in _lanes(case) if v in {r.investigation for _, r in followed}],
+                      loc="best", bbox_to_anchor=(0, 0, 1, 0.93), fontsize=7)
         shown = gaps.dropna(subset=["gap_days_min"])
-        alt = (f"Horizontal bar chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar is the number "
-               f"of days from the opportunity to the next death, measured to {basis_words}. "
+        alt = (f"Range chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar floats from the "
+               f"shortest to the longest possible number of days from the opportunity to the {target}, measured to "
+               f"{basis_words}, and is labelled with that range. "
                f"{len(shown)} were followed by another death; the gaps range from {shown['gap_days_min'].min()} "
                f"to {shown['gap_days_max'].max()} days." if len(shown) else "No opportunity was followed by another death.")
-        title = "each missed opportunity to the next death" if basis == "death" else "each missed opportunity to the next body found"
-        scope = {"jury": " named by the jury", "jury+coroner": " named by the jury or coroner"}.get(identified_by, "")
+        scope = {"jury": " named by the jury", "jury+coroner": " named by the jury or coroner",
+                 "jury:explicit": " the jury named in specific terms",
+                 "jury+coroner:explicit": " the jury or coroner named in specific terms"}.get(identified_by, "")
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
-        return _finish(fig, f"How long the police had: {title.replace('opportunity', 'opportunity' + scope, 1)}", alt)
+        return _finish(fig, f"How long the police had: each missed opportunity{scope} to the {target}", alt)
 
 
 #: Column labels for the ``identified_by`` vocabulary, in the schema's order.
@@ -239,51 +339,54 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
 
 
 def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | None = "2015-10-31") -> Figure:
-    """Missed opportunities and deaths accumulating over time, up to Port's final arrest.
+    """Missed opportunities and deaths accumulating over time, with Port's final arrest shaded.
 
-    Opportunities count from the day they opened; deaths are a band from "if each died on his
-    earliest possible day" to "on his latest".
+    Both counts are bands, because both kinds of date are intervals: the upper edge counts each
+    opportunity (death) from its earliest possible day, the lower edge from its latest — the rule
+    :data:`OPPORTUNITY_DATE_RULE` that the timeline draws too.
     """
     lo = pd.Timestamp(start) if start else case.opportunities["date_earliest"].min()
     hi = pd.Timestamp(end) if end else case.final_arrest
     days = pd.date_range(lo, hi, freq="D")
-    opps = case.opportunities["date_earliest"].sort_values()
-    n_opps = opps.searchsorted(days, side="right")
+    opps = case.opportunities
+    o_early = opps["date_earliest"].sort_values().searchsorted(days, side="right")
+    o_late = opps["date_latest"].sort_values().searchsorted(days, side="right")
     v = case.victims
     early = v["died_earliest"].sort_values().searchsorted(days, side="right")
     late = v["died_latest"].sort_values().searchsorted(days, side="right")
     arrest = case.final_arrest
     with house_style():
-        fig = Figure(figsize=(WIDTH_IN, 5.2), layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, 5.6), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-        top.step(days, n_opps, where="post", color="black", lw=1.6)
+        for ax, hi_n, lo_n, what in ((top, o_early, o_late, "arose"), (bottom, early, late, "died")):
+            _mark_final_arrest(case, ax, label=ax is top)
+            ax.fill_between(days, lo_n, hi_n, step="post", color=LIGHT, hatch=DEATH_HATCH, edgecolor=NEUTRAL, lw=0,
+                            label="uncertain: between the two")
+            ax.step(days, hi_n, where="post", color="black", lw=1.2, ls="--",
+                    label=f"if each {what} on its earliest possible day" if what == "arose" else
+                    "if each died on his earliest possible day")
+            ax.step(days, lo_n, where="post", color="black", lw=1.2,
+                    label=f"if each {what} on its latest possible day" if what == "arose" else
+                    "if each died on his latest possible day")
+            ax.legend(loc="lower right", fontsize=7)
         top.set_ylabel("Missed opportunities\n(cumulative)")
-        bottom.fill_between(days, late, early, step="post", color=LIGHT, hatch=DEATH_HATCH, edgecolor=NEUTRAL, lw=0,
-                            label="uncertain: between earliest and latest possible day")
-        bottom.step(days, early, where="post", color="black", lw=1.2, ls="--", label="if each died on his earliest possible day")
-        bottom.step(days, late, where="post", color="black", lw=1.2, label="if each died on his latest possible day")
         bottom.set_ylabel("Deaths\n(cumulative)")
         bottom.set_yticks(range(0, len(v) + 1))
-        bottom.legend(loc="lower left", bbox_to_anchor=(0.33, 0.04), fontsize=7)
-        for ax in (top, bottom):
-            if lo <= arrest <= hi:
-                ax.axvline(arrest, color=NEUTRAL, lw=0.8, ls=":")
-        if lo <= arrest <= hi:
-            top.annotate("Port arrested", (arrest, 0), xytext=(-4, 4), textcoords="offset points", ha="right",
-                         fontsize=7, color=NEUTRAL)
-        for row in v.itertuples(index=False):
+        bottom.set_ylim(-0.2, len(v) + 0.6)
+        # Each name sits left of its step, half a level up: beside the line, never on it.
+        for k, row in enumerate(v.sort_values("died_earliest", kind="stable").itertuples(index=False), start=1):
             if lo <= row.died_earliest <= hi:
-                bottom.annotate(row.name.split()[-1], (row.died_earliest, 0), xytext=(2, 2), textcoords="offset points",
-                                fontsize=7, rotation=90, color=VICTIM_COLOURS.get(row.victim_id, NEUTRAL), va="bottom")
-        bottom.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-        bottom.xaxis.set_minor_locator(mdates.MonthLocator())
-        bottom.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+                bottom.annotate(row.name.split()[-1], (row.died_earliest, k - 0.5), xytext=(-4, 0),
+                                textcoords="offset points", ha="right", va="center", fontsize=7,
+                                color=VICTIM_COLOURS.get(row.victim_id, NEUTRAL))
+        _time_axis(bottom)
         bottom.set_xlabel("Date")
-        before = int((opps <= arrest).sum())
-        alt = (f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}. Top: missed opportunities accumulate to "
-               f"{int(n_opps[-1])} by the end of the window ({before} before Port's arrest on {arrest:%d %B %Y}). "
-               f"Bottom: deaths accumulate to {int(late[-1])}, drawn as a band between each man's earliest and latest "
-               f"possible day of death.")
+        first = int((opps["date_latest"] <= arrest).sum())
+        alt = (f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
+               f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "
+               f"of the window ({first} had certainly arisen before Port's final arrest, shaded, on "
+               f"{day_range(case.final_arrest_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
+               f"{int(late[-1])}, drawn between each man's earliest and latest possible day of death.")
         return _finish(fig, "Missed opportunities kept accumulating while the deaths went on", alt)
 
 

@@ -12,20 +12,25 @@ nor papermill.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from analysis.atomic import write_atomic
+from analysis.paths import NOTEBOOKS_ENV
 
 RUNS_FILE = "notebooks/runs.yaml"
 MANIFEST = "manifest.json"
@@ -266,6 +271,54 @@ def dump_notebook(nb: dict) -> str:
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+LOCK_FILE = "run.lock"
+KERNEL_LOG_ENV = "PORT_KERNEL_LOG"
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the batch, which stops them itself (no traceback from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C while files are moved into place; it takes effect right after."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def batch_lock(build: Path) -> Iterator[None]:
+    """Hold ``build/run.lock`` for one batch; a second batch in the same tree waits for it.
+
+    The lock is an ``fcntl.flock`` on the file, so the operating system frees it when its holder
+    exits or dies; the file names the holder, for the one line the waiting batch prints.
+    """
+    build.mkdir(parents=True, exist_ok=True)
+    path = build / LOCK_FILE
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another batch"
+            print(f"waiting for {holder} to finish (it holds {os.path.relpath(path)})", file=sys.stderr, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"the batch run by process {os.getpid()}, started {time.strftime('%H:%M:%S')}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _kernel_name() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -280,6 +333,23 @@ def _ipc_kernel_manager() -> type:
 
     class IPCKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            # The kernel process's own log (start-up warnings, "parent exited" after Ctrl-C) goes to
+            # build/runs/NAME.kernel.log, not the terminal; cell output and errors travel in the notebook.
+            log = os.environ.get(KERNEL_LOG_ENV)
+            if not log or "stderr" in kw:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(log, "ab") as handle:
+                return await super()._async_launch_kernel(kernel_cmd, stderr=handle, **kw)
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts a kernel before asking it to shut down; an idle kernel then
+            # logs "KeyboardInterrupt caught in kernel" on a run that succeeded. A kernel being shut
+            # down has nothing to interrupt.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
 
     return IPCKernelManager
 
@@ -297,6 +367,8 @@ def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
     shutil.copyfile(paths.source_notebooks / run.notebook, staged_nb)
     executed = paths.build / "runs" / f"{run.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
+    os.environ[NOTEBOOKS_ENV] = str(stage / "notebooks")  # relative parameters resolve inside the stage
+    os.environ[KERNEL_LOG_ENV] = str(executed.with_suffix(".kernel.log"))
     papermill.execute_notebook(str(staged_nb), str(executed), parameters=run.parameters or None,
                                cwd=str(stage / "notebooks"), kernel_name=kernel, progress_bar=False,
                                log_output=False, report_mode=False, kernel_manager_class=_ipc_kernel_manager())
@@ -335,6 +407,18 @@ def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | N
         print(f"error: no run named {', '.join(unknown)} in {RUNS_FILE} (have: {', '.join(r.name for r in runs)})",
               file=sys.stderr)
         return 2
+    try:
+        with batch_lock(paths.build):
+            return _run_selected(runs, names, force, jobs, root, paths)
+    except KeyboardInterrupt:  # before any run started, or while waiting for the lock
+        print("interrupted: no run had started; figures/, notebooks/ and the manifest were left as they were",
+              file=sys.stderr)
+        return 130
+
+
+def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: int | None, root: Path,
+                  paths: Paths) -> int:
+    """The batch proper, run while holding the lock."""
     selected = [r for r in runs if not names or r.name in names]
     code = code_hash(root)
     data = {r.name: data_hash(root / "data", r.tables) for r in selected}
@@ -356,32 +440,50 @@ def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | N
     import papermill  # noqa: F401  # imported once here; forked workers inherit it instead of paying again
 
     # Processes, not threads: papermill changes the working directory of the process it runs in.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    finished: list[Run] = []
+    interrupted = False
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_ignore_sigint) as pool:
         futures = {pool.submit(execute, r, paths, kernel): r for r in todo}
-        for done, future in enumerate(as_completed(futures), start=1):
-            run = futures[future]
-            elapsed = time.perf_counter() - started
-            try:
-                executed, staged = future.result()
-                entries = publish(run, paths, executed, staged, data[run.name])
-            except Exception as exc:  # one failed run must not stop the others
-                failures.append(run)
-                where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
-                reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
-                print(f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
-                      f"    executed notebook with the error: {where}", file=sys.stderr, flush=True)
-                continue
-            manifest["runs"][run.name] = {"inputs_sha256": inputs[run.name], "notebook": f"notebooks/{run.notebook}",
-                                          "parameters": run.parameters,
-                                          "outputs_sha256": file_hashes(outputs_of(run, paths))}
-            manifest["figures"].update(entries)
-            print(f"[{done}/{len(todo)}] {run.name}: ok ({', '.join(run.figures) or 'no figures'}) at {elapsed:.1f} s",
-                  flush=True)
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                run = futures[future]
+                elapsed = time.perf_counter() - started
+                try:
+                    executed, staged = future.result()
+                    with _sigint_deferred():  # a run is published whole or not at all
+                        entries = publish(run, paths, executed, staged, data[run.name])
+                except Exception as exc:  # one failed run must not stop the others
+                    failures.append(run)
+                    where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
+                    reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
+                    print(f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
+                          f"    executed notebook with the error: {where}", file=sys.stderr, flush=True)
+                    continue
+                manifest["runs"][run.name] = {"inputs_sha256": inputs[run.name], "notebook": f"notebooks/{run.notebook}",
+                                              "parameters": run.parameters,
+                                              "outputs_sha256": file_hashes(outputs_of(run, paths))}
+                manifest["figures"].update(entries)
+                finished.append(run)
+                print(f"[{done}/{len(todo)}] {run.name}: ok ({', '.join(run.figures) or 'no figures'}) at {elapsed:.1f} s",
+                      flush=True)
+        except KeyboardInterrupt:
+            # Ctrl-C: stop the workers (their kernels exit with them) and publish nothing more. Runs that
+            # finished were published whole; the others never reached figures/ or notebooks/.
+            interrupted = True
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
     manifest = {"runs": dict(sorted(manifest["runs"].items())), "figures": dict(sorted(manifest["figures"].items()))}
     write_atomic(paths.figures / MANIFEST,
                  lambda tmp: tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                             encoding="utf-8"))
     shutil.rmtree(paths.build / "stage", ignore_errors=True)
+    if interrupted:
+        left = [r.name for r in todo if r not in finished and r not in failures]
+        print(f"interrupted: {len(finished)} run(s) finished and were published; {', '.join(left) or 'none'} "
+              "left as they were (their figures and notebooks untouched)", file=sys.stderr)
+        return 130
     if failures:
         print(f"{len(failures)} run(s) failed: {', '.join(r.name for r in failures)}", file=sys.stderr)
         return 1

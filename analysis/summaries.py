@@ -1,6 +1,8 @@
-"""Small tables the notebooks show: findings by body, coverage of the record, open questions."""
+"""Small tables the notebooks show: findings by body, coverage of the record, disagreements and caveats."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
@@ -19,7 +21,7 @@ def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None 
     if kinds:
         f = f[f["kind"].isin(kinds)]
     return f.sort_values(["date", "finding_id"], kind="stable")[
-        ["finding_id", "date", "body", "victim_id", "kind", "summary", "opportunity_ids"]].reset_index(drop=True)
+        ["finding_id", "date", "body", "victim_id", "kind", "summary", "opportunity_ids", "source_ids"]].reset_index(drop=True)
 
 
 def jury_conclusions(case: Case) -> pd.DataFrame:
@@ -69,18 +71,57 @@ def coverage(case: Case) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def open_questions(case: Case) -> pd.DataFrame:
-    """Rows whose notes record a disagreement or caveat: the record's open questions."""
-    parts = []
-    for table, key in (("victims", "victim_id"), ("events", "event_id"), ("opportunities", "opportunity_id"),
-                       ("findings", "finding_id")):
-        frame = getattr(case, table)
-        noted = frame[frame["notes"].notna() & (frame["notes"] != "")]
-        parts.append(pd.DataFrame({"table": table, "id": noted[key], "notes": noted["notes"]}))
-    return pd.concat(parts, ignore_index=True)
-
-
 def uncited_rows(case: Case) -> int:
     """Rows of any table that cite no source (the loader refuses these, so this is 0)."""
     return sum(int((getattr(case, t)["source_ids"].map(len) == 0).sum())
                for t in ("victims", "events", "opportunities", "findings"))
+
+
+#: The rule for "sources disagree": a row's notes use one of these words (any case). Write one of
+#: them (e.g. "Sources disagree: ...") when recording a disagreement, and notebook 04 lists it first.
+DISAGREEMENT = re.compile(r"\b(disagree\w*|disput\w*|conflicting|contradict\w*|differ|variously)\b|\bvs\b", re.I)
+
+_NOTED = (("victims", "victim_id", "died_earliest", "died_latest", "name"),
+          ("events", "event_id", "date_earliest", "date_latest", "summary"),
+          ("opportunities", "opportunity_id", "date_earliest", "date_latest", "missed"),
+          ("findings", "finding_id", "date", "date", "summary"))
+
+
+def noted_rows(case: Case) -> pd.DataFrame:
+    """Every row with notes, in date order: ``table, id, earliest, latest, about, notes, source_ids, disagreement``.
+
+    ``disagreement`` is True where the notes record a disagreement between sources (see
+    :data:`DISAGREEMENT`); the others are caveats (a bound inferred, a source not confirmed, ...).
+    """
+    parts = []
+    for table, key, start, end, about in _NOTED:
+        frame = getattr(case, table)
+        noted = frame[frame["notes"].notna() & (frame["notes"] != "")]
+        parts.append(pd.DataFrame({"table": table, "id": noted[key], "earliest": noted[start], "latest": noted[end],
+                                   "about": noted[about], "notes": noted["notes"], "source_ids": noted["source_ids"]}))
+    rows = pd.concat(parts, ignore_index=True)
+    rows["disagreement"] = rows["notes"].map(lambda text: bool(DISAGREEMENT.search(text)))
+    return rows.sort_values(["earliest", "latest", "table", "id"], kind="stable").reset_index(drop=True)
+
+
+def disagreements(case: Case) -> pd.DataFrame:
+    """The rows whose notes record a disagreement between sources, in date order."""
+    rows = noted_rows(case)
+    return rows[rows["disagreement"]].reset_index(drop=True)
+
+
+def caveats(case: Case) -> pd.DataFrame:
+    """The rows with notes that are not disagreements (inferred bounds, single sources, ...), in date order."""
+    rows = noted_rows(case)
+    return rows[~rows["disagreement"]].reset_index(drop=True)
+
+
+def port_court_events(case: Case, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """Port's arrests, charges, court dates and releases that overlap the window, in date order."""
+    ev = case.events
+    keep = ev["kind"].isin(["arrest", "charge", "court", "release"])
+    if start:
+        keep &= ev["date_latest"] >= pd.Timestamp(start)
+    if end:
+        keep &= ev["date_earliest"] <= pd.Timestamp(end)
+    return ev[keep].sort_values(["date_earliest", "date_latest", "event_id"], kind="stable").reset_index(drop=True)

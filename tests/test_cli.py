@@ -75,3 +75,22 @@ def test_gaps_json_and_filters():
 def test_gaps_rejects_unknown_basis():
     done = cli("gaps", "--basis", "guess")
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_gaps_table_fits_120_columns_and_shows_missing_values_one_way():
+    done = cli("gaps")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 120
+    assert not any(word in done.stdout for word in ("NaN", "None", "<NA>", "NaT"))
+    taylor = [line for line in lines if line.startswith("op-t-01")][0]
+    assert "–" in taylor  # no next death: a dash
+    assert "19–26 Jun 2014" in done.stdout  # op-w-01's interval, as a reader writes it
+    wide = cli("gaps", "--wide")
+    assert "gap_days_mid" in wide.stdout.splitlines()[0] and "NaN" not in wide.stdout and "<NA>" not in wide.stdout
+
+
+def test_gaps_json_dates_are_plain_days():
+    rows = json.loads(cli("gaps", "--format", "json").stdout)
+    assert rows[0]["date_earliest"] == "2014-06-19" and rows[0]["next_earliest"] == "2014-08-25"
+    assert rows[-1]["next_earliest"] is None and rows[-1]["gap_days_min"] is None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import pandas as pd
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Polygon, Rectangle
 
 from analysis import load_case, save_figure
 from analysis import plots
@@ -33,37 +36,87 @@ def test_every_figure_has_title_axis_labels_source_and_alt_text(case, name):
     assert len(fig.alt_text) > 80
 
 
-def test_timeline_marks(case):
-    fig = plots.timeline(case, start=None, end=None)
+def opportunity_marks(ax) -> list[tuple[float, float]]:
+    """The drawn opportunity triangles, as (x, y) positions."""
+    marks = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_gid() == "opportunity-marks"]
+    assert len(marks) == 1
+    return [tuple(xy) for xy in marks[0].get_offsets()]
+
+
+def test_timeline_draws_every_opportunity_as_its_own_countable_mark(case):
+    fig = plots.timeline(case)  # the default window, as published
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[:4] == [f"{case.victim_name(v)} investigation" for v in ("walgate", "kovari", "whitworth", "taylor")]
-    death_spans = [p for p in ax.patches]
-    assert len(death_spans) == 4
-    scatter = [c for c in ax.collections if isinstance(c, PathCollection)]
-    sizes = {len(c.get_offsets()) for c in scatter}
-    assert len(case.opportunities) in sizes and 4 in sizes  # every opportunity, every body found
-    assert f"Missed opportunity ({len(case.opportunities)})" in [t.get_text() for t in ax.get_legend().get_texts()]
+    marks = opportunity_marks(ax)
+    assert len(marks) == len(case.opportunities) == 27
+    assert len(set(marks)) == len(marks)  # no two marks share a position: each can be counted
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith(f"Missed opportunity ({len(marks)})") for t in legend)
+    # Every opportunity id is named on its track.
+    tracks = " ".join(t.get_text() for t in ax.get_yticklabels(minor=True))
+    assert all(oid in tracks for oid in case.opportunities["opportunity_id"])
+    assert len([p for p in ax.patches if p.get_hatch()]) == 4  # the four death spans
+
+
+def test_timeline_draws_each_opportunity_over_its_interval(case):
+    """op-w-06 arose between 19 Jun 2014 and 14 Oct 2015: its line spans those days, not a midpoint."""
+    import matplotlib.dates as mdates
+    from matplotlib.collections import LineCollection
+
+    ax = plots.timeline(case).axes[0]
+    spans = {(round(seg[0][0], 3), round(seg[1][0], 3)) for c in ax.collections if isinstance(c, LineCollection)
+             for seg in c.get_segments()}
+    start, end = mdates.date2num(pd.Timestamp("2014-06-19")), mdates.date2num(pd.Timestamp("2015-10-15"))
+    assert (round(start, 3), round(end, 3)) in spans
+
+
+def test_every_time_panel_shades_ports_final_arrest(case):
+    import matplotlib.dates as mdates
+
+    arrest = (mdates.date2num(pd.Timestamp("2015-10-12")), mdates.date2num(pd.Timestamp("2015-10-19")))
+    for fig in (plots.timeline(case), plots.cumulative_chart(case)):
+        for ax in fig.axes:
+            shaded = [p for p in ax.patches if isinstance(p, Polygon) or isinstance(p, Rectangle)]
+            xs = [(round(p.get_x(), 3), round(p.get_x() + p.get_width(), 3)) for p in shaded
+                  if isinstance(p, Rectangle) and p.get_facecolor()[:3] == to_rgb(plots.ARREST_SHADE)]
+            xs += [(round(min(p.get_xy()[:, 0]), 3), round(max(p.get_xy()[:, 0]), 3)) for p in shaded
+                   if isinstance(p, Polygon) and p.get_facecolor()[:3] == to_rgb(plots.ARREST_SHADE)]
+            assert (round(arrest[0], 3), round(arrest[1], 3)) in xs, fig.get_suptitle()
 
 
 def test_timeline_kinds_choose_the_marks(case):
     fig = plots.timeline(case, kinds=["deaths"])
-    assert len(fig.axes[0].patches) == 4
+    assert len([p for p in fig.axes[0].patches if p.get_hatch()]) == 4
     assert not [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
     with pytest.raises(ValueError, match="unknown kinds"):
         plots.timeline(case, kinds=["ghosts"])
 
 
-def test_gap_chart_has_a_bar_per_opportunity_with_a_later_death(case):
+def test_gap_bars_float_from_the_shortest_to_the_longest_gap(case):
     gaps = gap_table(case)
-    fig = plots.gap_chart(case)
-    ax = fig.axes[0]
-    assert len(ax.patches) == int(gaps["next_death"].notna().sum())
-    assert len(ax.get_yticklabels()) == len(gaps)
-    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
-    assert widths == sorted(round(float(x), 6) for x in gaps["gap_days_mid"].dropna())
+    ax = plots.gap_chart(case).axes[0]
+    followed = gaps.dropna(subset=["next_death"])
+    bars = sorted((round(p.get_x()), round(p.get_x() + p.get_width())) for p in ax.patches)
+    assert bars == sorted(zip(followed["gap_days_min"].astype(int), followed["gap_days_max"].astype(int)))
+    # Hand-checked: op-k-06 (PinkNews, Dec 2014 - Jan 2015) to Taylor's death (13-14 Sep 2015) is 225-287 days,
+    # a bar that starts at 225, not at zero.
+    assert (225, 287) in bars
     labels = [t.get_text() for t in ax.texts]
+    assert "225–287 days to Taylor" in labels
     assert labels.count(" no later death") == int(gaps["next_death"].isna().sum())
+    exact = followed[followed["gap_days_min"] == followed["gap_days_max"]]
+    diamonds = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in diamonds) == len(exact)
+
+
+@pytest.mark.parametrize("basis, words", [("death", "next death"), ("found", "next body found")])
+def test_gap_chart_title_and_axis_name_the_same_basis(case, basis, words):
+    fig = plots.gap_chart(case, basis=basis)
+    assert fig.get_suptitle().endswith(words)
+    assert f"to the {words}" in fig.axes[0].get_xlabel()
+    other = "next body found" if basis == "death" else "next death"
+    assert other not in fig.get_suptitle() + fig.axes[0].get_xlabel()
 
 
 def test_findings_matrix_fills_one_square_per_attribution(case):
@@ -84,10 +137,13 @@ def test_findings_matrix_fills_one_square_per_attribution(case):
     assert len(ax.get_yticklabels()) == len(case.opportunities)
 
 
-def test_cumulative_chart_ends_at_all_opportunities_and_four_deaths(case):
+def test_cumulative_chart_counts_by_the_timelines_date_rule(case):
     fig = plots.cumulative_chart(case, start=None, end=None)
     top, bottom = fig.axes
-    assert top.lines[0].get_ydata()[-1] == int((case.opportunities["date_earliest"] <= case.final_arrest).sum())
+    ends = sorted(line.get_ydata()[-1] for line in top.lines)
+    opps = case.opportunities
+    # Lower edge: counted from each opportunity's latest day; upper: from its earliest day.
+    assert ends == [int((opps["date_latest"] <= case.final_arrest).sum()), int((opps["date_earliest"] <= case.final_arrest).sum())]
     assert max(line.get_ydata()[-1] for line in bottom.lines if len(line.get_ydata()) > 2) == 4
 
 

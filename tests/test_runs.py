@@ -261,3 +261,29 @@ def test_each_combination_is_incremental_on_its_own(tmp_path):
     assert (root / "figures" / "fig-death-jury-coroner.svg").read_text() == "death jury+coroner"
     third = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert third.stdout.startswith("Nothing to do: 4 run(s) up to date")
+def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tmp_path):
+    import select
+    import signal
+
+    root = make_project(tmp_path, bad_cell=None)
+    (root / "build").mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         "f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); f.truncate(0)\n"
+         "f.write('the batch run by process 4242'); f.flush(); print('locked', flush=True); time.sleep(600)",
+         str(root / "build" / "run.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([batch.stderr], [], [], 120)
+        assert ready, "the second batch neither waited nor said so"
+        line = batch.stderr.readline()
+        assert line.startswith("waiting for the batch run by process 4242") and "run.lock" in line
+        assert batch.poll() is None  # still waiting: it did not run alongside
+    finally:
+        holder.send_signal(signal.SIGKILL)  # the holder dies without unlocking: the OS frees the lock
+        holder.wait()
+    out, err = batch.communicate(timeout=300)
+    assert batch.returncode == 0, err
+    assert out.startswith("Nothing to do")

@@ -1,0 +1,152 @@
+"""Tables for readers: the tables the notebooks show, as HTML a person can read.
+
+Not DataFrame dumps: a few chosen columns under plain headers, every sentence whole, wrapped and
+left-aligned, no index column, dates as "19 Jun 2014" and intervals as "17–19 Jun 2014",
+``source_ids`` as links to their addresses, a missing value as "–", rows in date order.
+
+>>> day_range(pd.Timestamp("2014-06-17"), pd.Timestamp("2014-06-19"))
+'17–19 Jun 2014'
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.load import Case
+
+MISSING = "–"
+#: Columns a table cell shows as a list of linked sources.
+SOURCE_COLUMNS = ("source_ids", "source_id")
+
+Column = str | tuple[str, str]  # a column name, or the two ends of an interval (dates or numbers)
+
+
+def day(value: pd.Timestamp) -> str:
+    """A date as a reader writes it: ``"19 Jun 2014"`` (no leading zero); "–" if missing.
+
+    >>> day(pd.Timestamp("2014-06-09"))
+    '9 Jun 2014'
+    """
+    return MISSING if pd.isna(value) else f"{value.day} {value:%b %Y}"
+
+
+def day_range(earliest: pd.Timestamp, latest: pd.Timestamp) -> str:
+    """An interval of days, sharing what both ends share: ``"19 Jun 2014"``, ``"17–19 Jun 2014"``,
+    ``"30 Jun – 2 Jul 2014"``, ``"30 Dec 2014 – 2 Jan 2015"``.
+
+    >>> day_range(pd.Timestamp("2014-12-30"), pd.Timestamp("2015-01-02"))
+    '30 Dec 2014 – 2 Jan 2015'
+    """
+    if pd.isna(earliest) or pd.isna(latest):
+        return day(earliest if pd.isna(latest) else latest)
+    if earliest == latest:
+        return day(earliest)
+    if (earliest.year, earliest.month) == (latest.year, latest.month):
+        return f"{earliest.day}–{latest.day} {latest:%b %Y}"
+    if earliest.year == latest.year:
+        return f"{earliest.day} {earliest:%b} – {latest.day} {latest:%b %Y}"
+    return f"{day(earliest)} – {day(latest)}"
+
+
+def span(low: object, high: object) -> str:
+    """Either end-pair as one range: dates as :func:`day_range`, numbers as ``"60–70"`` (``"70"`` if equal).
+
+    >>> span(0, 70), span(23, 23), span(None, None)
+    ('0–70', '23', '–')
+    """
+    if isinstance(low, pd.Timestamp) or isinstance(high, pd.Timestamp):
+        return day_range(low, high)
+    if pd.isna(low) and pd.isna(high):
+        return MISSING
+    if pd.isna(low) or pd.isna(high) or low == high:
+        return _text(high if pd.isna(low) else low)
+    return f"{_text(low)}–{_text(high)}"
+
+
+@dataclass(frozen=True)
+class ReaderTable:
+    """A table rendered for readers: HTML in Jupyter, aligned plain text elsewhere (and for nbval)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # cell text, as shown
+    cells_html: tuple[tuple[str, ...], ...]  # the same cells as HTML (links for sources)
+    caption: str = ""
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _repr_html_(self) -> str:
+        left = "text-align:left;vertical-align:top;white-space:normal;"
+        head = "".join(f'<th style="{left}">{html.escape(h)}</th>' for h in self.headers)
+        body = "".join("<tr>" + "".join(f'<td style="{left}">{cell}</td>' for cell in row) + "</tr>"
+                       for row in self.cells_html)
+        caption = f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>' if self.caption else ""
+        return (f'<table class="reader-table" style="border-collapse:collapse;max-width:100%">{caption}'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+    def __repr__(self) -> str:
+        lines = [self.caption] if self.caption else []
+        for number, row in enumerate(self.rows, start=1):
+            lines.append(f"{number}. " + " | ".join(f"{h}: {c}" for h, c in zip(self.headers, row)))
+        return "\n".join(lines) if lines else "(no rows)"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value)) if value else MISSING
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return MISSING
+    if isinstance(value, pd.Timestamp):
+        return day(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _links(ids: Sequence[str], urls: Mapping[str, str]) -> str:
+    if not ids:
+        return MISSING
+    return "; ".join(f'<a href="{html.escape(urls[i], quote=True)}">{html.escape(i)}</a>' if i in urls else html.escape(i)
+                     for i in ids)
+
+
+def reader_table(frame: pd.DataFrame, columns: Mapping[str, Column], case: Case | None = None,
+                 sort: Sequence[str] | None = None, caption: str = "") -> ReaderTable:
+    """Render ``frame`` for readers.
+
+    ``columns`` maps each header to show to a column of ``frame``, or to a pair
+    ``(low, high)`` of columns shown as one range (:func:`span`). ``sort`` orders the rows (by
+    the frame's columns, stable; give the date columns for date order). ``case`` supplies the
+    sources' addresses, so that a ``source_ids`` column becomes links.
+
+    >>> t = reader_table(pd.DataFrame({"d": [pd.Timestamp("2014-06-19")], "n": [None]}), {"Date": "d", "Note": "n"})
+    >>> t.rows
+    (('19 Jun 2014', '–'),)
+    """
+    if sort:
+        frame = frame.sort_values(list(sort), kind="stable")
+    urls = dict(zip(case.sources["source_id"], case.sources["url"])) if case is not None else {}
+    rows, cells = [], []
+    for record in frame.to_dict("records"):
+        text_row, html_row = [], []
+        for spec in columns.values():
+            if isinstance(spec, tuple):
+                text = span(record[spec[0]], record[spec[1]])
+                text_row.append(text)
+                html_row.append(html.escape(text))
+            elif spec in SOURCE_COLUMNS:
+                value = record[spec]
+                ids = [value] if isinstance(value, str) else list(value or [])
+                text_row.append("; ".join(ids) or MISSING)
+                html_row.append(_links(ids, urls))
+            else:
+                text = _text(record[spec])
+                text_row.append(text)
+                html_row.append(html.escape(text))
+        rows.append(tuple(text_row))
+        cells.append(tuple(html_row))
+    return ReaderTable(headers=tuple(columns), rows=tuple(rows), cells_html=tuple(cells), caption=caption)
