@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.gaps import IDENTIFIED_BY, select_opportunities
+from analysis.gaps import select_opportunities
 from analysis.load import Case
+from analysis.params import check_parameters
 from analysis.schema import Term, read_tables
 
 #: The opportunity columns that hold a controlled vocabulary.
@@ -28,28 +29,13 @@ def vocabulary(case: Case, column: str) -> tuple[Term, ...]:
     return spec.vocabulary
 
 
-def check_filters(case: Case, identified_by: str, investigation: str | None) -> None:
-    """Refuse notebook parameters that would silently select nothing, naming the parameter and the choices.
-
-    (A shared parameter check is being written in ``analysis/params.py``; this is the local one.)
-
-    >>> check_filters(case, "the jury", None)  # doctest: +SKIP
-    ValueError: parameter identified_by='the jury' is not one of jury, jury+coroner, all
-    """
-    if identified_by not in IDENTIFIED_BY:
-        raise ValueError(f"parameter identified_by={identified_by!r} is not one of {', '.join(IDENTIFIED_BY)}")
-    victims = list(case.victims["victim_id"])
-    if investigation is not None and investigation not in victims:
-        raise ValueError(f"parameter investigation={investigation!r} is not a victim_id ({', '.join(victims)}) or None")
-
-
 def kind_table(case: Case, column: str, identified_by: str = "all", investigation: str | None = None) -> pd.DataFrame:
     """Long table: one row per vocabulary value and investigation, with the count and the opportunity ids.
 
     Columns ``value, investigation, n, opportunity_ids`` (ids ``;``-joined, in id order). Every
     value and investigation appears, with ``n == 0`` where nothing matched, so absences are visible.
     """
-    check_filters(case, identified_by, investigation)
+    check_parameters(case, identified_by=identified_by, investigation=investigation)
     opps = select_opportunities(case, identified_by, investigation)
     lanes = list(case.victims.sort_values("died_earliest", kind="stable")["victim_id"])
     if investigation is not None:

@@ -108,8 +108,8 @@ def check_parameters(record: Case | Callable[[], Case] | None, **params: Any) ->
     parameter has passed, so a bad ``data_dir`` is reported as a parameter, not as a missing
     folder), or ``None`` when no victim id is to be checked. The case supplies the victim ids for
     ``victim`` and ``investigation`` and is returned as ``.case``. Known names: ``data_dir``,
-    ``figures_dir``, ``start``, ``end``, ``kinds``, ``basis``, ``identified_by``, ``investigation``,
-    ``victim``, ``bodies`` and any ``*_figure``. Raises :class:`ParameterError` (one line) on the
+    ``figures_dir``, ``start``, ``end``, ``kinds``, ``basis``, ``bases``, ``identified_by``,
+    ``identified_by_choices``, ``investigation``, ``victim``, ``bodies`` and any ``*_figure``. Raises :class:`ParameterError` (one line) on the
     first bad value, or for a name it does not know.
     """
     out: dict[str, Any] = {}
@@ -129,11 +129,15 @@ def check_parameters(record: Case | Callable[[], Case] | None, **params: Any) ->
             out[name] = _choice(name, value, BASES)
         elif name == "identified_by":
             out[name] = _choice(name, value, tuple(IDENTIFIED_BY))
+        elif name == "bases":
+            out[name] = as_list(name, value, BASES, none_ok=False)
+        elif name == "identified_by_choices":
+            out[name] = as_list(name, value, tuple(IDENTIFIED_BY), none_ok=False)
         elif name in ("victim", "investigation"):
             deferred[name] = value
         else:
             raise ParameterError(f"parameter {name}: no such parameter; accepted: data_dir, figures_dir, start, end, "
-                                 "kinds, basis, identified_by, investigation, victim, bodies, *_figure")
+                                 "kinds, basis, bases, identified_by, identified_by_choices, investigation, victim, bodies, *_figure")
     if out.get("start") and out.get("end") and out["start"] > out["end"]:
         raise ParameterError(f"parameters start, end: the window {out['start']} to {out['end']} is reversed; "
                              "accepted: start on or before end")

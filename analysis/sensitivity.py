@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.gaps import IDENTIFIED_BY, deaths_view, gap_table
 from analysis.load import Case
+from analysis.params import check_parameters
 
 BASES = ("death", "found")
 
@@ -26,24 +27,6 @@ HEADLINE_COLUMNS = [
 ]
 
 
-def check_choices(bases: Sequence[str], identified_by: Sequence[str]) -> None:
-    """Refuse an empty or unknown choice, naming the parameter and the allowed values.
-
-    (A shared parameter check is being written in ``analysis/params.py``; this is the local one.)
-
-    >>> check_choices(["death"], ["jury", "everyone"])
-    Traceback (most recent call last):
-    ...
-    ValueError: parameter identified_by_choices lists 'everyone', which is not one of jury, jury+coroner, all
-    """
-    for name, given, allowed in (("bases", bases, BASES), ("identified_by_choices", identified_by, tuple(IDENTIFIED_BY))):
-        if not given:
-            raise ValueError(f"parameter {name} is empty; list at least one of {', '.join(allowed)}")
-        for value in given:
-            if value not in allowed:
-                raise ValueError(f"parameter {name} lists {value!r}, which is not one of {', '.join(allowed)}")
-
-
 def headline_table(case: Case, bases: Sequence[str] = BASES,
                    identified_by: Sequence[str] = tuple(IDENTIFIED_BY)) -> pd.DataFrame:
     """One row per combination of ``bases`` x ``identified_by`` and per man, in death order.
@@ -51,8 +34,10 @@ def headline_table(case: Case, bases: Sequence[str] = BASES,
     For the man's own investigation: ``opportunities`` kept by the filter, how many were
     ``followed_by_death`` (another death could have followed), and the shortest and longest
     possible gap to the next death (``<NA>`` when none followed). For his death: how many
-    opportunities in other investigations ``certainly``/``possibly`` came before it.
+    opportunities in other investigations ``certainly``/``possibly`` came before it. An empty or
+    unknown choice raises :class:`analysis.params.ParameterError`, naming it.
     """
+    check_parameters(None, bases=list(bases), identified_by_choices=list(identified_by))
     rows = []
     for basis in bases:
         for who in identified_by:

@@ -8,6 +8,7 @@ import pytest
 
 from analysis import load_case
 from analysis import kinds
+from analysis.params import ParameterError
 from conftest import DATA, ROOT, opportunity, write_package
 
 
@@ -34,10 +35,11 @@ def test_filters_apply_and_are_checked_loudly(small):
     jury = kinds.kind_table(small, "unit", identified_by="jury", investigation="walgate").set_index("value")
     assert jury.at["homicide_command", "n"] == 1 and jury.at["borough", "n"] == 0
     assert set(jury["investigation"]) == {"walgate"}
-    with pytest.raises(ValueError, match=r"parameter identified_by='the jury' is not one of jury, jury\+coroner, all"):
+    with pytest.raises(ParameterError, match=r"parameter identified_by: 'the jury' is not accepted; accepted: jury, "
+                                              r"jury:explicit, jury\+coroner, jury\+coroner:explicit, all"):
         kinds.kind_table(small, "unit", identified_by="the jury")
-    with pytest.raises(ValueError, match="parameter investigation='port' is not a victim_id"):
-        kinds.check_filters(small, "all", "port")
+    with pytest.raises(ParameterError, match="parameter investigation: 'port' is not accepted; accepted: walgate, kovari"):
+        kinds.kind_table(small, "unit", investigation="port")
 
 
 def test_crosstab_for_readers(small):

@@ -70,7 +70,14 @@ def test_list_of_non_strings(case):
 
 def test_unknown_basis_and_filter(case):
     assert refused(case, basis="guess").startswith("parameter basis: 'guess' is not accepted; accepted: death, found")
-    assert "accepted: jury, jury+coroner, all" in refused(case, identified_by="coroner")
+    assert "accepted: jury, jury:explicit, jury+coroner, jury+coroner:explicit, all" in refused(case, identified_by="coroner")
+
+
+def test_list_parameters_of_the_sensitivity_notebook(case):
+    assert check_parameters(case, bases="death, found").bases == ["death", "found"]
+    assert refused(case, bases=["death", "buried"]).startswith("parameter bases: 'buried' not accepted")
+    assert refused(case, identified_by_choices="jury,everyone").startswith(
+        "parameter identified_by_choices: 'everyone' not accepted")
 
 
 def test_reversed_window(case):

@@ -10,6 +10,7 @@ import pytest
 
 from analysis import load_case
 from analysis import sensitivity
+from analysis.params import ParameterError
 from conftest import opportunity, write_package
 
 
@@ -24,7 +25,8 @@ def case(tmp_path):
 
 def test_one_row_per_combination_and_man(case):
     table = sensitivity.headline_table(case)
-    assert len(table) == 2 * 3 * 4
+    # two bases x five filters (jury, jury:explicit, jury+coroner, jury+coroner:explicit, all) x four men
+    assert len(table) == 2 * 5 * 4
     assert list(table.columns) == sensitivity.HEADLINE_COLUMNS
 
 
@@ -60,13 +62,16 @@ def test_conclusions_say_where_they_fail(case):
     )
     verdicts = sensitivity.conclusions(table, checks)
     assert verdicts.at[0, "holds_everywhere"] and verdicts.at[0, "fails_under"] == ""
-    # Only with the coroner's opportunity kept and the death dates used is the gap 0.
-    assert verdicts.at[1, "holds_in"] == 2
-    assert set(verdicts.at[1, "fails_under"].split(";")) == {"death/jury", "found/jury", "found/jury+coroner", "found/all"}
+    # Only with the coroner's opportunity kept (jury+coroner, its explicit form, all) and the death
+    # dates used is the gap 0: three of the ten combinations.
+    assert verdicts.at[1, "holds_in"] == 3
+    assert set(verdicts.at[1, "fails_under"].split(";")) == {
+        "death/jury", "death/jury:explicit", "found/jury", "found/jury:explicit",
+        "found/jury+coroner", "found/jury+coroner:explicit", "found/all"}
 
 
-def test_choices_are_checked_loudly():
-    with pytest.raises(ValueError, match="parameter bases lists 'buried'"):
-        sensitivity.check_choices(["death", "buried"], ["all"])
-    with pytest.raises(ValueError, match="parameter identified_by_choices is empty"):
-        sensitivity.check_choices(["death"], [])
+def test_choices_are_checked_loudly(case):
+    with pytest.raises(ParameterError, match="parameter bases: 'buried' not accepted; accepted: a list"):
+        sensitivity.headline_table(case, bases=["death", "buried"], identified_by=["all"])
+    with pytest.raises(ParameterError, match=r"parameter identified_by_choices: \[\] is not accepted"):
+        sensitivity.headline_table(case, bases=["death"], identified_by=[])
