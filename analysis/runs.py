@@ -416,6 +416,20 @@ def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | N
         return 130
 
 
+def _current_entries(manifest: dict, runs: list[Run]) -> dict:
+    """The manifest without the runs and figures that ``runs.yaml`` no longer lists (a renamed run, a
+    replaced matrix), which would otherwise stay in it for ever; keys sorted."""
+    names, figures = {r.name for r in runs}, {f for r in runs for f in r.figures}
+    return {"runs": {k: v for k, v in sorted(manifest["runs"].items()) if k in names},
+            "figures": {k: v for k, v in sorted(manifest["figures"].items()) if k in figures}}
+
+
+def _write_manifest(paths: Paths, manifest: dict) -> None:
+    write_atomic(paths.figures / MANIFEST,
+                 lambda tmp: tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                            encoding="utf-8"))
+
+
 def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: int | None, root: Path,
                   paths: Paths) -> int:
     """The batch proper, run while holding the lock."""
@@ -426,6 +440,10 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     inputs = {r.name: run_inputs_hash(r, paths, data[r.name], code) for r in selected}
     todo = [r for r in selected if force or not is_up_to_date(r, manifest, inputs[r.name], paths)]
     if not todo:
+        current = _current_entries(manifest, runs)
+        if current != manifest:
+            _write_manifest(paths, current)
+            print("Removed from figures/manifest.json the entries of runs no longer in runs.yaml.")
         print(f"Nothing to do: {len(selected)} run(s) up to date with data, notebooks and library.")
         return 0
 
@@ -474,10 +492,7 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
             pool.shutdown(wait=False, cancel_futures=True)
-    manifest = {"runs": dict(sorted(manifest["runs"].items())), "figures": dict(sorted(manifest["figures"].items()))}
-    write_atomic(paths.figures / MANIFEST,
-                 lambda tmp: tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                            encoding="utf-8"))
+    _write_manifest(paths, _current_entries(manifest, runs))
     shutil.rmtree(paths.build / "stage", ignore_errors=True)
     if interrupted:
         left = [r.name for r in todo if r not in finished and r not in failures]

@@ -290,3 +290,16 @@ def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tm
     out, err = batch.communicate(timeout=300)
     assert batch.returncode == 0, err
     assert out.startswith("Nothing to do")
+
+
+def test_a_run_removed_from_runs_yaml_leaves_the_manifest(tmp_path):
+    root = tiny_project(tmp_path, MATRIX)
+    first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    (root / RUNS_FILE).write_text(MATRIX.replace("who: [jury+coroner, all]", "who: [all]"), encoding="utf-8")
+    second = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "Removed from figures/manifest.json" in second.stdout and "Nothing to do: 2 run(s)" in second.stdout
+    manifest = json.loads((root / "figures" / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["runs"]) == ["sweep-death-all", "sweep-found-all"]
+    assert sorted(manifest["figures"]) == ["fig-death-all", "fig-found-all"]
