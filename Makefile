@@ -50,6 +50,10 @@ docs: $(READY) ## regenerate the README's data dictionary and headline numbers f
 lab: $(READY) ## open JupyterLab on the project's kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
+.PHONY: site
+site: $(READY) ## build the reading site in site/ from data, figures and the executed notebooks (runs no notebook)
+	$(PY) -m analysis site
+
 bench: $(READY) ## time regeneration against the floor Jupyter sets (prints ratios)
 	$(PY) benchmarks/bench.py
 
