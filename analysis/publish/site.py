@@ -41,6 +41,8 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 TABLES = ("victims", "events", "opportunities", "findings", "sources")
+SINGULAR = {"victims": "Victim", "events": "Event", "opportunities": "Missed opportunity", "findings": "Finding",
+            "sources": "Source"}
 
 #: Words for column names where the name alone is terse; any other column is shown by its name.
 LABELS = {
@@ -302,7 +304,7 @@ def _build(site: Site) -> None:
         for row in frame.to_dict("records"):
             rid = row[spec.primary_key]
             url = f"opportunities/{rid}.html" if name == "opportunities" else f"record/{name}.html#{rid}"
-            site.index(f"{name[:-1].capitalize()} {rid}", url, *row.values())
+            site.index(f"{SINGULAR.get(name, name)} {rid}", url, *row.values())
 
     # One page per missed opportunity
     for row in case.opportunities.to_dict("records"):
