@@ -164,7 +164,7 @@ def test_site_has_a_page_per_opportunity_victim_table_and_notebook(built_site, c
     assert {p.stem for p in (built_site / "victims").glob("*.html")} - {"index"} == set(case.victims["victim_id"])
     assert {p.stem for p in (built_site / "record").glob("*.html")} == {"victims", "events", "opportunities", "findings", "sources"}
     assert {p.stem for p in (built_site / "notebooks").glob("*.html")} == {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
-    for name in ("index", "chronology", "timeline", "search"):
+    for name in ("index", "chronology", "timeline", "search", "figures"):
         assert (built_site / f"{name}.html").exists()
 
 
@@ -238,6 +238,10 @@ def test_every_figure_has_its_alt_text(built_site):
     images = sum("image/png" in o.get("data", {}) for nb in (ROOT / "notebooks").glob("*.ipynb")
                  for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", []))
     assert shown == images == 4  # timeline and cumulative chart, gap chart, findings matrix
+    gallery = parse(built_site / "figures.html").images
+    assert {Path(i["src"]).stem for i in gallery} == {p.stem for p in (ROOT / "figures").glob("*.png")}
+    for img in gallery:
+        assert img["alt"] == (ROOT / "figures" / f"{Path(img['src']).stem}.alt.txt").read_text(encoding="utf-8").strip()
 
 
 def test_notebook_code_is_folded(built_site):

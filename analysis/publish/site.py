@@ -91,7 +91,6 @@ def _missing(value: object) -> bool:
 class Linker:
     """Turns a record value into HTML with links, relative to the page being written."""
 
-    case: Case
     page: str  # the page's path inside the site, e.g. "opportunities/op-w-01.html"
     names: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
@@ -111,7 +110,7 @@ class Linker:
     def victim(self, vid: str) -> Markup:
         return self.a(f"victims/{vid}.html", self.names.get(vid, vid))
 
-    def value(self, column: str, value: object, table: str = "") -> Markup:
+    def value(self, column: str, value: object) -> Markup:
         """One cell: ids become links, dates ISO, lists joined; everything escaped."""
         if _missing(value):
             return Markup("")
@@ -195,9 +194,10 @@ class Site:
     search: list[dict] = field(default_factory=list)
 
     def write(self, page: str, template: str, **context: object) -> None:
+        """Render ``template`` to ``page`` (a path inside the site) with links relative to it."""
         names = dict(zip(self.case.victims["victim_id"], self.case.victims["name"]))
         urls = dict(zip(self.case.sources["source_id"], self.case.sources["url"]))
-        link = Linker(self.case, page, names, urls)
+        link = Linker(page, names, urls)
         depth = page.count("/")
         html_text = self.env.get_template(template).render(
             link=link, root="../" * depth, page=page, **context)
@@ -207,6 +207,7 @@ class Site:
         self.pages.append(page)
 
     def index(self, title: str, url: str, *texts: object) -> None:
+        """Add an entry to the offline search index: its title, address and words."""
         words = " ".join(str(t) for t in texts if not _missing(t) and not isinstance(t, pd.Timestamp))
         self.search.append({"t": title, "u": url, "x": re.sub(r"\s+", " ", words)})
 
@@ -268,37 +269,50 @@ def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
 
 
 def _build(site: Site) -> None:
-    case, root, out = site.case, site.root, site.out
-    shutil.copytree(STATIC, out / "assets")
-    (out / "assets" / "pygments.css").write_text(_pygments_css(), encoding="utf-8")
-    shutil.copytree(root / "data", out / "data", ignore=shutil.ignore_patterns(".*"))
-    figures = out / "figures"
-    figures.mkdir()
-    for f in sorted((root / "figures").iterdir()):
+    """Write every page and file of the site into ``site.out``."""
+    _copy_files(site)
+    notebooks = _notebooks(site)
+    _tables(site)
+    _opportunities(site)
+    _victims(site)
+    _chronology_and_timeline(site)
+    _figures(site)
+    site.write("search.html", "search.html")
+    (site.out / "search-index.js").write_text(
+        "window.SEARCH_INDEX = " + json.dumps(site.search, ensure_ascii=False) + ";\n", encoding="utf-8")
+    _home(site, notebooks)
+
+
+def _copy_files(site: Site) -> None:
+    """Style sheets, scripts and TimelineJS; the data package; the committed figures."""
+    shutil.copytree(STATIC, site.out / "assets")
+    (site.out / "assets" / "pygments.css").write_text(_pygments_css(), encoding="utf-8")
+    shutil.copytree(site.root / "data", site.out / "data", ignore=shutil.ignore_patterns(".*"))
+    (site.out / "figures").mkdir()
+    for f in sorted((site.root / "figures").iterdir()):
         if f.suffix in (".png", ".svg", ".txt", ".json"):
-            shutil.copy2(f, figures / f.name)
+            shutil.copy2(f, site.out / "figures" / f.name)
 
-    schema = read_tables(root / "data")
-    gaps = gap_table(case)
-    gaps_found = gap_table(case, basis="found")
-    grades = evidence_grades(case)
-    opp_columns = set(case.opportunities.columns)
 
-    # Notebooks
-    alt = _figure_for_png(root / "figures")
+def _notebooks(site: Site) -> list[dict]:
+    """One page per committed executed notebook (and the .ipynb beside it)."""
+    alt = _figure_for_png(site.root / "figures")
     notebooks = []
-    for nb in sorted((root / "notebooks").glob("*.ipynb")):
+    for nb in sorted((site.root / "notebooks").glob("*.ipynb")):
         title, body, text = notebook_page(nb, alt)
         page = f"notebooks/{nb.stem}.html"
         site.write(page, "notebook.html", title=title, body=body, ipynb=nb.name)
-        (out / "notebooks" / nb.name).write_bytes(nb.read_bytes())
+        (site.out / "notebooks" / nb.name).write_bytes(nb.read_bytes())
         site.index(f"Notebook: {title}", page, title, text)
         notebooks.append({"page": page, "title": title, "file": nb.name})
+    return notebooks
 
-    # One page per table, every row and every column
+
+def _tables(site: Site) -> None:
+    """One page per table: every row, every column, each row addressable by its id."""
+    schema = read_tables(site.root / "data")
     for name in TABLES:
-        frame = getattr(case, name)
-        spec = schema[name]
+        frame, spec = getattr(site.case, name), schema[name]
         site.write(f"record/{name}.html", "table.html", name=name, spec=spec, frame=frame,
                    columns=list(frame.columns), key=spec.primary_key)
         for row in frame.to_dict("records"):
@@ -306,56 +320,82 @@ def _build(site: Site) -> None:
             url = f"opportunities/{rid}.html" if name == "opportunities" else f"record/{name}.html#{rid}"
             site.index(f"{SINGULAR.get(name, name)} {rid}", url, *row.values())
 
-    # One page per missed opportunity
+
+def _opportunities(site: Site) -> None:
+    """One page per missed opportunity, from its row and its rows of the gap table (both bases)."""
+    case = site.case
+    gaps, gaps_found = gap_table(case), gap_table(case, basis="found")
+    grades = evidence_grades(case)
+    own_columns = set(case.opportunities.columns)
+    sources = case.sources.set_index("source_id")
     for row in case.opportunities.to_dict("records"):
         oid = row["opportunity_id"]
         gap = gaps.loc[gaps["opportunity_id"] == oid].iloc[0].to_dict()
         found = gaps_found.loc[gaps_found["opportunity_id"] == oid].iloc[0].to_dict()
-        extra = {k: v for k, v in gap.items() if k not in opp_columns}
-        extra_found = {k: v for k, v in found.items() if k not in opp_columns}
         naming = case.findings[case.findings["opportunity_ids"].map(lambda ids, o=oid: o in ids)]
-        sources = case.sources.set_index("source_id").loc[row["source_ids"]].reset_index()
-        site.write(f"opportunities/{oid}.html", "opportunity.html", row=row, gap=gap, extra=extra,
-                   extra_found=extra_found, found=found, findings=naming, sources=sources,
+        site.write(f"opportunities/{oid}.html", "opportunity.html", row=row, gap=gap, found=found,
+                   extra={k: v for k, v in gap.items() if k not in own_columns},
+                   extra_found={k: v for k, v in found.items() if k not in own_columns},
+                   findings=naming, sources=sources.loc[row["source_ids"]].reset_index(),
                    grade=None if grades is None else grades.get(oid),
                    victim_name=case.victim_name(row["investigation"]))
-    site.write("opportunities/index.html", "opportunities.html", gaps=gaps, opps=case.opportunities.set_index("opportunity_id"))
+    site.write("opportunities/index.html", "opportunities.html", gaps=gaps,
+               opps=case.opportunities.set_index("opportunity_id"))
 
-    # One page per victim, with his chronology
+
+def _victims(site: Site) -> None:
+    """One page per victim: his chronology, the opportunities in his investigation, the findings."""
+    case = site.case
+    gaps = gap_table(case)
     view = deaths_view(case).set_index("victim_id")
+    sources = case.sources.set_index("source_id")
     for v in case.victims.to_dict("records"):
         vid = v["victim_id"]
         events = case.events[case.events["victim_id"] == vid].sort_values(["date_earliest", "date_latest"], kind="stable")
-        own_gaps = gaps[gaps["investigation"] == vid]
         findings = case.findings[case.findings["victim_id"] == vid].sort_values("date", kind="stable")
-        sources = case.sources.set_index("source_id").loc[v["source_ids"]].reset_index()
-        site.write(f"victims/{vid}.html", "victim.html", v=v, events=events, gaps=own_gaps,
-                   opps=case.opportunities.set_index("opportunity_id"), findings=findings, sources=sources,
+        site.write(f"victims/{vid}.html", "victim.html", v=v, events=events, gaps=gaps[gaps["investigation"] == vid],
+                   opps=case.opportunities.set_index("opportunity_id"), findings=findings,
+                   sources=sources.loc[v["source_ids"]].reset_index(),
                    before=view.loc[vid].to_dict() if vid in view.index else None)
     site.write("victims/index.html", "victims.html", victims=case.victims)
 
-    # Chronology, timeline, search, home
-    events = case.events.sort_values(["date_earliest", "date_latest"], kind="stable")
+
+def _chronology_and_timeline(site: Site) -> None:
+    """Every event as a table, and as TimelineJS slides (the export, also offered as timeline.json)."""
+    events = site.case.events.sort_values(["date_earliest", "date_latest"], kind="stable")
     site.write("chronology.html", "chronology.html", events=events)
-    data = timeline(case)
-    (out / "timeline.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / "timeline-data.js").write_text(
+    data = timeline(site.case)
+    (site.out / "timeline.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # A script, not a fetch of timeline.json: browsers refuse fetch() from file:// pages.
+    (site.out / "timeline-data.js").write_text(
         "window.TIMELINE_DATA = " + json.dumps(data, ensure_ascii=False) + ";\n", encoding="utf-8")
     site.write("timeline.html", "timeline.html", n_events=len(data["events"]))
-    site.write("search.html", "search.html")
-    (out / "search-index.js").write_text(
-        "window.SEARCH_INDEX = " + json.dumps(site.search, ensure_ascii=False) + ";\n", encoding="utf-8")
-    from analysis.docs import headline
+
+
+def _figures(site: Site) -> None:
+    """Every committed figure with its alt text, including those of runs whose notebook is not published."""
+    figures = []
+    for png in sorted((site.root / "figures").glob("*.png")):
+        alt = png.with_suffix(".alt.txt").read_text(encoding="utf-8").strip()
+        figures.append({"name": png.stem, "alt": alt})
+    site.write("figures.html", "figures.html", figures=figures)
+
+
+def _home(site: Site, notebooks: list[dict]) -> None:
+    """The home page: the README's introduction, headline numbers, licences, corrections and ethics."""
     from nbconvert.filters import markdown2html
 
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(root / "data"))),
+    from analysis.docs import headline
+
+    readme = (site.root / "README.md").read_text(encoding="utf-8")
+    schema = read_tables(site.root / "data")
+    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.root / "data"))),
                intro=Markup(markdown2html("\n\n".join(readme.split("\n\n")[1:3]))),
                licences=_readme_section(readme, "Licences and citation"),
                correct=_paragraph(readme, "**To add or correct a fact:**"),
                ethics=_readme_section(readme, "Anonymity and ethics"),
-               notebooks=notebooks, tables=[(n, schema[n]) for n in TABLES], counts={n: len(getattr(case, n)) for n in TABLES},
-               version=_version())
+               notebooks=notebooks, tables=[(n, schema[n]) for n in TABLES],
+               counts={n: len(getattr(site.case, n)) for n in TABLES}, version=_version())
 
 
 def _version() -> str:
