@@ -34,6 +34,7 @@ from markupsafe import Markup
 
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
+from analysis.plots import BODY_LABELS
 from analysis.publish.timelinejs import display_interval, kind_label, timeline
 from analysis.schema import read_tables
 
@@ -56,6 +57,19 @@ LABELS = {
     "died_latest": "Died: latest day", "found_date": "Body found", "found_place": "Where found",
     "classified_at_time": "Classified at the time as", "home_town": "Home town",
 }
+
+
+#: Words for the codes of ``identified_by`` (the figures' own labels) and of ``findings.body``;
+#: any other code is shown capitalised.
+WORDS = {
+    **BODY_LABELS, "inquest_jury": "Inquest jury (2021)", "metropolitan_police": "Met Police", "mopac": "MOPAC",
+    "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests (2015)",
+}
+
+
+def words(code: str) -> str:
+    """Reader's words for a code of the record: :data:`WORDS`, else ``kind_label``."""
+    return WORDS.get(code, kind_label(code))
 
 
 def label(column: str) -> str:
@@ -218,6 +232,7 @@ def _environment() -> Environment:
     env.filters["when"] = lambda row, a="date_earliest", b="date_latest": display_interval(row[a], row[b])
     env.filters["day"] = lambda ts: "" if _missing(ts) else f"{ts.day} {ts:%B %Y}"
     env.filters["kind"] = kind_label
+    env.filters["words"] = words
     env.filters["missing"] = _missing
     env.tests["missing"] = _missing
     env.globals["label"] = label
