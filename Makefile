@@ -55,6 +55,10 @@ lab: $(READY) ## open JupyterLab on the project's kernel (extra flags: make lab 
 	@echo "Starting JupyterLab on notebooks/: open the http://127.0.0.1:... address it prints below (with its token); Ctrl-C stops it."
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
+.PHONY: site
+site: $(READY) ## build the reading site in site/ from data, figures and the executed notebooks (runs no notebook)
+	$(PY) -m analysis site
+
 bench: $(READY) ## time regeneration against the floor Jupyter sets (prints ratios)
 	$(PY) benchmarks/bench.py
 

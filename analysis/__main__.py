@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {validate,gaps,figures,run,changes,docs,db} ...``.
+"""Command line: ``python -m analysis {validate,gaps,figures,run,changes,docs,db,export,site} ...``.
 
 Exit codes: 0 success; 1 invalid data or a failed run; 2 a missing or unreadable input.
 Heavy libraries are imported inside each command so ``--help`` and a no-op ``run`` stay fast.
@@ -149,6 +149,28 @@ def _changes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    import json
+
+    from analysis.load import load_case
+    from analysis.publish.timelinejs import timeline, write_timeline
+
+    case = load_case(args.data)
+    if args.out is None:
+        sys.stdout.write(json.dumps(timeline(case), ensure_ascii=False, indent=1) + "\n")
+    else:
+        print(write_timeline(case, args.out))
+    return 0
+
+
+def _site(args: argparse.Namespace) -> int:
+    from analysis.publish.site import build_site
+
+    pages = build_site(root=args.root, out=args.out)
+    print(f"{args.out}: {pages} pages written; open {args.out / 'index.html'}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -213,6 +235,16 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("--out", default=Path("build/port-inquests.db"), type=Path, metavar="PATH",
                     help="database file (default: build/port-inquests.db); metadata goes beside it")
     db.set_defaults(command=_db)
+    export = sub.add_parser("export", help="write the record in another tool's format (timelinejs: TimelineJS JSON)")
+    export.add_argument("format", choices=("timelinejs",), help="timelinejs: one TimelineJS slide per event")
+    export.add_argument("--data", default=Path("data"), type=Path, metavar="DIR", help="data directory (default: data)")
+    export.add_argument("--out", default=None, type=Path, metavar="FILE", help="write here (default: standard output)")
+    export.set_defaults(command=_export)
+
+    site = sub.add_parser("site", help="build the static reading site from the data, figures and executed notebooks")
+    site.add_argument("--root", default=Path("."), type=Path, help="project root holding data/, figures/, notebooks/ (default: .)")
+    site.add_argument("--out", default=Path("site"), type=Path, metavar="DIR", help="output directory (default: site)")
+    site.set_defaults(command=_site)
     return parser
 
 
