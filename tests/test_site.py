@@ -237,7 +237,8 @@ def test_every_figure_has_its_alt_text(built_site):
 
     images = sum("image/png" in o.get("data", {}) for nb in (ROOT / "notebooks").glob("*.ipynb")
                  for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", []))
-    assert shown == images == 4  # timeline and cumulative chart, gap chart, findings matrix
+    # timeline and cumulative chart (01), gap chart (02), findings matrix (03), category, unit and open windows (05)
+    assert shown == images == 7
     gallery = parse(built_site / "figures.html").images
     assert {Path(i["src"]).stem for i in gallery} == {p.stem for p in (ROOT / "figures").glob("*.png")}
     for img in gallery:

@@ -32,6 +32,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
 from analysis.plots import BODY_LABELS
@@ -77,14 +78,10 @@ def label(column: str) -> str:
     return LABELS.get(column, column.replace("_", " ").capitalize())
 
 
-def evidence_grades(case: Case) -> dict[str, str] | None:
-    """HOOK for the evidence grade of each row (opportunity id -> grade), shown on its page.
-
-    The grade is a rule over the record and will live in the rules layer (the ``trust`` work);
-    when it exists, call it here and return its grades. Until then this returns None and the
-    pages show no grade. (A grade stored as a column of the record appears on every page anyway.)
-    """
-    return None
+def evidence_grades(case: Case) -> dict[str, str]:
+    """The evidence grade of each missed opportunity (id -> ``primary``/``corroborated``/``single``),
+    from the one rule in :func:`analysis.evidence.grades`."""
+    return grades(case, "opportunities").to_dict()
 
 
 # --- values as HTML -----------------------------------------------------------------------
@@ -299,8 +296,12 @@ def _build(site: Site) -> None:
 
 
 def _copy_files(site: Site) -> None:
-    """Style sheets, scripts and TimelineJS; the data package; the committed figures."""
+    """Style sheets, scripts and TimelineJS; the data package; the committed figures; the
+    corrections log and citation file that the home page links to."""
     shutil.copytree(STATIC, site.out / "assets")
+    for name in ("CHANGES.md", "CITATION.cff"):
+        if (site.root / name).exists():
+            shutil.copy2(site.root / name, site.out / name)
     (site.out / "assets" / "pygments.css").write_text(_pygments_css(), encoding="utf-8")
     shutil.copytree(site.root / "data", site.out / "data", ignore=shutil.ignore_patterns(".*"))
     (site.out / "figures").mkdir()
@@ -328,6 +329,8 @@ def _tables(site: Site) -> None:
     schema = read_tables(site.root / "data")
     for name in TABLES:
         frame, spec = getattr(site.case, name), schema[name]
+        if name in GRADED_TABLES:  # what each row stands on, by the library's one rule
+            frame = with_grades(site.case, name).rename(columns={"grade": "evidence_grade"})
         site.write(f"record/{name}.html", "table.html", name=name, spec=spec, frame=frame,
                    columns=list(frame.columns), key=spec.primary_key)
         for row in frame.to_dict("records"):
@@ -340,7 +343,7 @@ def _opportunities(site: Site) -> None:
     """One page per missed opportunity, from its row and its rows of the gap table (both bases)."""
     case = site.case
     gaps, gaps_found = gap_table(case), gap_table(case, basis="found")
-    grades = evidence_grades(case)
+    opportunity_grades = evidence_grades(case)
     own_columns = set(case.opportunities.columns)
     sources = case.sources.set_index("source_id")
     for row in case.opportunities.to_dict("records"):
@@ -352,7 +355,7 @@ def _opportunities(site: Site) -> None:
                    extra={k: v for k, v in gap.items() if k not in own_columns},
                    extra_found={k: v for k, v in found.items() if k not in own_columns},
                    findings=naming, sources=sources.loc[row["source_ids"]].reset_index(),
-                   grade=None if grades is None else grades.get(oid),
+                   grade=opportunity_grades[oid],
                    victim_name=case.victim_name(row["investigation"]))
     site.write("opportunities/index.html", "opportunities.html", gaps=gaps,
                opps=case.opportunities.set_index("opportunity_id"))
