@@ -194,8 +194,10 @@ def notebook_source_hash(path: Path) -> str:
 
 
 def code_hash(root: Path) -> str:
-    """Hash of the library's source files."""
-    files = sorted((root / "analysis").glob("*.py"))
+    """Hash of the library's source files that notebooks can import: every module of ``analysis/``
+    but ``__main__`` (the command line, which nothing imports) and the ``publish`` package (outputs
+    beyond Jupyter), so a new subcommand or a site template does not re-run every notebook."""
+    files = sorted(p for p in (root / "analysis").glob("*.py") if p.name != "__main__.py")
     return _sha256(*[p.name.encode() + b"\0" + p.read_bytes() for p in files])
 
 

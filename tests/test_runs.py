@@ -303,3 +303,14 @@ def test_a_run_removed_from_runs_yaml_leaves_the_manifest(tmp_path):
     manifest = json.loads((root / "figures" / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(manifest["runs"]) == ["sweep-death-all", "sweep-found-all"]
     assert sorted(manifest["figures"]) == ["fig-death-all", "fig-found-all"]
+
+
+def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
+    root = make_project(tmp_path, bad_cell=None)
+    assert stale_runs(root) == []
+    (root / "analysis" / "__main__.py").write_text("# a new subcommand\n", encoding="utf-8")
+    (root / "analysis" / "publish" / "site.py").write_text("# a new page\n", encoding="utf-8")
+    assert stale_runs(root) == []
+    with (root / "analysis" / "gaps.py").open("a", encoding="utf-8") as f:
+        f.write("\n# a changed rule\n")
+    assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
