@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 KERNEL := port-inquests
 
-.PHONY: help setup figures test validate gaps lab bench docs clean
+.PHONY: help setup figures test test-core validate gaps lab bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -37,6 +37,11 @@ figures: $(READY) ## validate the data and regenerate every figure and notebook 
 
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest
+
+CORE_TESTS := not browser and not server and not params
+
+test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params
+	$(PY) -m pytest -m "$(CORE_TESTS)"
 
 validate: $(READY) ## check the data package
 	$(PY) -m analysis validate data

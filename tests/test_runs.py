@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from analysis.runs import RUNS_FILE, Paths, code_hash, data_hash, read_manifest, read_runs, run_inputs_hash
 from conftest import ROOT
 
@@ -27,16 +25,6 @@ def test_manifest_matches_current_inputs():
         assert recorded == run_inputs_hash(run, paths, data, code), f"run {run.name!r}: {STALE}"
         for name in run.figures:
             assert manifest["figures"][name]["data_sha256"] == data
-
-
-@pytest.fixture(scope="module")
-def regenerated(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("regen")
-    done = subprocess.run([sys.executable, "-m", "analysis", "run", "--force", "--root", str(ROOT),
-                           "--figures-dir", str(out / "figures"), "--notebooks-dir", str(out / "notebooks"),
-                           "--build-dir", str(out / "build")], capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
 
 
 def test_regenerated_figures_equal_committed(regenerated):
