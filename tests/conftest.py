@@ -108,10 +108,19 @@ class Regeneration:
 _regeneration: Regeneration | None = None
 
 
+def uses_regeneration(item: pytest.Item) -> bool:
+    return "regenerated" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that wait for the regeneration last, so the others run while it works."""
+    items.sort(key=uses_regeneration)  # stable: the order within each group is kept
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the regeneration early if any selected test uses it (and not at all otherwise)."""
     global _regeneration
-    if _regeneration is None and any("regenerated" in getattr(item, "fixturenames", ()) for item in session.items):
+    if _regeneration is None and any(uses_regeneration(item) for item in session.items):
         _regeneration = Regeneration()
 
 

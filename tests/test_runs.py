@@ -144,3 +144,34 @@ def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
     (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
     assert not up_to_date("gaps")
     assert up_to_date("timeline")
+
+
+def test_each_run_gets_a_fresh_kernel_of_its_own(tmp_path):
+    """Kernels started ahead of their run (analysis.runs.KernelSupply) are never shared or reused:
+    three runs in one worker see three kernel processes, none of which ran anything before, each
+    in its run's staging folder with the data beside it; none is left running afterwards."""
+    import nbformat
+
+    root = tmp_path / "proj"
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "notebooks").mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import os\nprint(os.getpid(), 'seen' in globals(), os.path.isdir('../data'), os.path.isfile('probe.ipynb'))\n"
+        "seen = True")]
+    nbformat.write(nb, root / "notebooks" / "probe.ipynb")
+    (root / "notebooks" / "runs.yaml").write_text(
+        "runs:\n" + "".join(f"  - {{name: probe-{i}, notebook: probe.ipynb}}\n" for i in (1, 2, 3)), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "analysis", "run", "--jobs", "1"], cwd=root, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = []
+    for i in (1, 2, 3):
+        executed = json.loads((root / "build" / "runs" / f"probe-{i}.ipynb").read_text(encoding="utf-8"))
+        lines.append("".join(executed["cells"][0]["outputs"][0]["text"]).split())
+    pids = [int(line[0]) for line in lines]
+    assert len(set(pids)) == 3
+    assert [line[1:] for line in lines] == [["False", "True", "True"]] * 3
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
