@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -146,32 +147,20 @@ def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
     assert up_to_date("timeline")
 
 
-def test_each_run_gets_a_fresh_kernel_of_its_own(tmp_path):
+def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
     """Kernels started ahead of their run (analysis.runs.KernelSupply) are never shared or reused:
-    three runs in one worker see three kernel processes, none of which ran anything before, each
-    in its run's staging folder with the data beside it; none is left running afterwards."""
-    import nbformat
-
-    root = tmp_path / "proj"
-    shutil.copytree(ROOT / "data", root / "data")
-    (root / "notebooks").mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(
-        "import os\nprint(os.getpid(), 'seen' in globals(), os.path.isdir('../data'), os.path.isfile('probe.ipynb'))\n"
-        "seen = True")]
-    nbformat.write(nb, root / "notebooks" / "probe.ipynb")
-    (root / "notebooks" / "runs.yaml").write_text(
-        "runs:\n" + "".join(f"  - {{name: probe-{i}, notebook: probe.ipynb}}\n" for i in (1, 2, 3)), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "analysis", "run", "--jobs", "1"], cwd=root, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    lines = []
-    for i in (1, 2, 3):
-        executed = json.loads((root / "build" / "runs" / f"probe-{i}.ipynb").read_text(encoding="utf-8"))
-        lines.append("".join(executed["cells"][0]["outputs"][0]["text"]).split())
-    pids = [int(line[0]) for line in lines]
-    assert len(set(pids)) == 3
-    assert [line[1:] for line in lines] == [["False", "True", "True"]] * 3
-    for pid in pids:
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    in every executed run, counting starts at 1 and goes up by one per cell (a kernel that had run
+    anything before would count on from there); and once the batch is over, no process of ours
+    still has its working directory in the batch's folders (a kernel left behind would)."""
+    for run in read_runs(ROOT / RUNS_FILE):
+        nb = json.loads((regenerated / "build" / "runs" / f"{run.name}.ipynb").read_text(encoding="utf-8"))
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), run.name
+    left = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(regenerated) in os.readlink(proc / "cwd"):
+                left.append(proc.name)
+        except OSError:  # not ours, or gone
+            continue
+    assert not left, f"processes still running in {regenerated}: {left}"
