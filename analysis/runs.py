@@ -272,16 +272,30 @@ class KernelSupply:
 
         for manager in self.stopping:
             try:
-                run_sync(manager.finish_shutdown)(waittime=2)  # terminates, then kills, a kernel that lingers
+                run_sync(manager.finish_shutdown)(waittime=2, pollinterval=0.02)  # then terminates, kills
             finally:
                 run_sync(manager.cleanup_resources)()
         self.stopping = []
 
     def close(self) -> None:
-        """Shut down a kernel started ahead that no run took, and wait for every kernel to exit."""
+        """When the worker exits: stop its kernels at once and wait until they are gone.
+
+        Their runs are over and every output is in (figures are written inside cells), so there is
+        nothing left for a graceful exit to do, and the batch would otherwise wait for the last
+        one; a kernel started ahead that no run took has run nothing at all.
+        """
+        import signal
+
+        from jupyter_core.utils import run_sync
+
         if self.spare is not None:
-            self.retire(self.spare)
+            self.stopping.append(self.spare)
             self.spare = None
+        for manager in self.stopping:
+            try:
+                run_sync(manager.signal_kernel)(signal.SIGKILL)
+            except Exception:  # already gone
+                pass
         self.reap()
 
 
