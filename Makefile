@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 KERNEL := port-inquests
 
-.PHONY: help setup figures test validate gaps lab bench docs clean db serve
+.PHONY: help setup figures test test-core validate gaps lab bench docs clean db serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -17,8 +17,11 @@ help: ## list the targets
 # because PYTHONDONTWRITEBYTECODE (set on some machines) would otherwise make every kernel start
 # recompile pandas and matplotlib. Without uv the set-up falls back to pip and says so.
 $(READY): requirements.txt constraints.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v[:2] == (3, 11) else f"Python 3.11 is needed (found {v[0]}.{v[1]} at {sys.executable}); install it and run again, or pass PYTHON=/path/to/python3.11")' 2>/dev/null \
-	  || { echo "Python 3.11 is needed and '$(PYTHON)' is not it (or was not found): install Python 3.11, or run with PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	  if [ "$$found" != 3.11 ]; then \
+	    if [ -n "$$found" ]; then what="is Python $$found"; else what="was not found or does not run"; fi; \
+	    echo "Python 3.11 is needed and '$(or $(PYTHON),python3.11)' $$what: install Python 3.11, or run make with PYTHON=/path/to/python3.11" >&2; exit 1; \
+	  fi
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@if $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt uv 2>/dev/null; then \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r requirements.txt -c constraints.txt -e . ; \
@@ -38,6 +41,11 @@ figures: $(READY) ## regenerate everything derived from the data: figures, noteb
 
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest
+
+CORE_TESTS := not browser and not server and not params
+
+test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params
+	$(PY) -m pytest -m "$(CORE_TESTS)"
 
 validate: $(READY) ## check the data package
 	$(PY) -m analysis validate data

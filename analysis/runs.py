@@ -356,25 +356,169 @@ def _ipc_kernel_manager() -> type:
     return IPCKernelManager
 
 
+def stage(folder: Path, paths: Paths, run: Run) -> Path:
+    """Make ``folder`` a staging folder for ``run``: its notebook in notebooks/, an empty figures/ and
+    a link to data/, so the notebook's relative defaults work. Return the staged notebook.
+
+    The folder itself is kept if it exists (a kernel may already be waiting in its notebooks/).
+    """
+    for name in ("notebooks", "figures"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        for old in (folder / name).iterdir():
+            shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+    if not (folder / "data").exists():
+        (folder / "data").symlink_to((paths.root / "data").resolve(), target_is_directory=True)
+    staged_nb = folder / "notebooks" / run.notebook
+    shutil.copyfile(paths.source_notebooks / run.notebook, staged_nb)
+    return staged_nb
+
+
+# As nbclient starts a kernel: its history in memory, no database written.
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+
+
+class KernelSupply:
+    """Fresh kernels for one batch worker, started before they are needed.
+
+    Left to itself, papermill starts each run's kernel and waits until it is ready, then waits
+    again for it to shut down: about a second per run with nothing to do. A worker with a supply
+    starts the kernel for its next run while the current run executes, and lets a finished
+    kernel shut down while the next run executes. Every run still gets a kernel process of its
+    own that has executed nothing before the run's first cell; no kernel is ever reused.
+
+    A kernel's working directory is fixed when it starts, so the worker's runs share one staging
+    folder (``build/stage/worker-PID``), which is also the worker's working directory: the local
+    sockets of its kernels are named relative to it. Each run's figures are moved out of it when the
+    run ends.
+    ``pending`` and ``spares`` are counters shared by the workers (runs not yet started, kernels
+    started ahead), so no worker starts a kernel ahead that no run will use.
+    """
+
+    def __init__(self, kernel: str, paths: Paths, pending, spares) -> None:
+        self.kernel, self.pending, self.spares = kernel, pending, spares
+        self.folder = paths.build / "stage" / f"worker-{os.getpid()}"
+        (self.folder / "notebooks").mkdir(parents=True, exist_ok=True)
+        self.manager_class = _ipc_kernel_manager()
+        self.spare = None
+        self.stopping: list = []
+        self.started = 0
+
+    def _start(self):
+        from jupyter_core.utils import run_sync
+
+        self.started += 1  # a kernel started ahead and the current one must not share socket names
+        # Sockets beside notebooks/, not in it: staging the next run empties notebooks/.
+        manager = self.manager_class(kernel_name=self.kernel, ip=f"../kernel-{self.started}-ipc")
+        run_sync(manager.start_kernel)(cwd=str(self.folder / "notebooks"), extra_arguments=KERNEL_ARGUMENTS)
+        return manager
+
+    def take(self):
+        """A new kernel for the run about to execute; start the next one if a run will need it."""
+        with self.pending.get_lock():  # one lock for both counters
+            self.pending.value -= 1
+            had_spare = self.spare is not None
+            self.spares.value -= had_spare
+            start_next = self.pending.value > self.spares.value
+            self.spares.value += start_next
+        manager = self.spare if had_spare else self._start()
+        self.spare = self._start() if start_next else None
+        return manager
+
+    def retire(self, manager) -> None:
+        """Ask a finished run's kernel to shut down, and reap the ones asked before (they had a run's time)."""
+        from jupyter_core.utils import run_sync
+
+        self.reap()
+        try:
+            run_sync(manager.request_shutdown)()
+        except Exception:  # already dead: nothing to ask
+            pass
+        self.stopping.append(manager)
+
+    def reap(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        for manager in self.stopping:
+            try:
+                run_sync(manager.finish_shutdown)(waittime=2, pollinterval=0.02)  # then terminates, kills
+            finally:
+                run_sync(manager.cleanup_resources)()
+        self.stopping = []
+
+    def close(self) -> None:
+        """When the worker exits: stop its kernels at once and wait until they are gone.
+
+        Their runs are over and every output is in (figures are written inside cells), so there is
+        nothing left for a graceful exit to do, and the batch would otherwise wait for the last
+        one; a kernel started ahead that no run took has run nothing at all.
+        """
+        import signal
+
+        from jupyter_core.utils import run_sync
+
+        if self.spare is not None:
+            self.stopping.append(self.spare)
+            self.spare = None
+        for manager in self.stopping:
+            try:
+                run_sync(manager.signal_kernel)(signal.SIGKILL)
+            except Exception:  # already gone
+                pass
+        self.reap()
+
+
+_supply: KernelSupply | None = None  # set in each batch worker by _start_worker
+
+
+def _start_worker(kernel: str, paths: Paths, pending, spares) -> None:
+    """Pool initializer: give this worker process a kernel supply, closed when the worker exits."""
+    from multiprocessing.util import Finalize
+
+    global _supply
+    _ignore_sigint()  # Ctrl-C is the batch's to handle: it stops the workers and says what was left
+    _supply = KernelSupply(kernel, paths, pending, spares)
+    # Kernels inherit these when they start, ahead of the run they will serve: relative parameters
+    # resolve inside the worker's stage, and the kernels' own log goes to a file, not the terminal.
+    os.environ[NOTEBOOKS_ENV] = str(_supply.folder / "notebooks")
+    (paths.build / "runs").mkdir(parents=True, exist_ok=True)
+    os.environ[KERNEL_LOG_ENV] = str(paths.build / "runs" / f"worker-{os.getpid()}.kernel.log")
+    os.chdir(_supply.folder / "notebooks")
+    Finalize(None, _supply.close, exitpriority=10)
+
+
 def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
-    """Execute one run in its staging folder; return (executed notebook, staged figures dir)."""
+    """Execute one run in a staging folder; return (executed notebook, staged figures dir).
+
+    In a batch worker (see :class:`KernelSupply`) the kernel was started ahead; elsewhere papermill
+    starts and stops the run's kernel itself, in a staging folder of the run's own.
+    """
     import papermill
 
-    stage = paths.build / "stage" / run.name
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "notebooks").mkdir(parents=True)
-    (stage / "figures").mkdir()
-    (stage / "data").symlink_to((paths.root / "data").resolve(), target_is_directory=True)
-    staged_nb = stage / "notebooks" / run.notebook
-    shutil.copyfile(paths.source_notebooks / run.notebook, staged_nb)
     executed = paths.build / "runs" / f"{run.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    os.environ[NOTEBOOKS_ENV] = str(stage / "notebooks")  # relative parameters resolve inside the stage
-    os.environ[KERNEL_LOG_ENV] = str(executed.with_suffix(".kernel.log"))
-    papermill.execute_notebook(str(staged_nb), str(executed), parameters=run.parameters or None,
-                               cwd=str(stage / "notebooks"), kernel_name=kernel, progress_bar=False,
-                               log_output=False, report_mode=False, kernel_manager_class=_ipc_kernel_manager())
-    return executed, stage / "figures"
+    options = dict(parameters=run.parameters or None, kernel_name=kernel, progress_bar=False, log_output=False,
+                   report_mode=False, kernel_manager_class=_ipc_kernel_manager())
+    if _supply is None:
+        folder = paths.build / "stage" / run.name
+        shutil.rmtree(folder, ignore_errors=True)
+        staged_nb = stage(folder, paths, run)
+        os.environ[NOTEBOOKS_ENV] = str(folder / "notebooks")  # relative parameters resolve inside the stage
+        os.environ[KERNEL_LOG_ENV] = str(executed.with_suffix(".kernel.log"))
+        papermill.execute_notebook(str(staged_nb), str(executed), cwd=str(folder / "notebooks"), **options)
+        return executed, folder / "figures"
+    staged_nb = stage(_supply.folder, paths, run)
+    manager = _supply.take()
+    try:
+        papermill.execute_notebook(str(staged_nb), str(executed), cwd=str(_supply.folder / "notebooks"),
+                                   km=manager, **options)
+    finally:
+        _supply.retire(manager)
+        # The next run of this worker stages in the same folder: keep this run's figures apart.
+        figures = paths.build / "stage" / "figures" / run.name
+        shutil.rmtree(figures, ignore_errors=True)
+        figures.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(_supply.folder / "figures", figures)
+    return executed, figures
 
 
 def publish(run: Run, paths: Paths, executed: Path, staged_figures: Path, data: str) -> dict:
@@ -462,8 +606,10 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     # Processes, not threads: papermill changes the working directory of the process it runs in.
     finished: list[Run] = []
     interrupted = False
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_ignore_sigint) as pool:
+    context = multiprocessing.get_context("fork")
+    kernels = (kernel, paths, context.Value("i", len(todo)), context.Value("i", 0, lock=False))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=kernels) as pool:
         futures = {pool.submit(execute, r, paths, kernel): r for r in todo}
         try:
             for done, future in enumerate(as_completed(futures), start=1):

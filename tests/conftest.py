@@ -1,9 +1,18 @@
-"""Shared fixtures: the project root, the real data, and small hand-made packages."""
+"""Shared fixtures: the project root, the real data, small hand-made packages, and one regeneration.
+
+The full regeneration (every run of notebooks/runs.yaml, executed once into a temporary folder)
+is shared by the stale-output tests and the nbval comparison: each notebook run is executed once
+per test session and compared once. It starts in the background as soon as collection shows a
+test needs it, so the other tests run while its kernels start up and wait.
+"""
 
 from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -96,3 +105,61 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
     build_site(ROOT, out)
     return out
+class Regeneration:
+    """``python -m analysis run --force`` on the committed project, writing into a temporary folder."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="regen-"))
+        self.log = open(self.folder / "batch.log", "w+", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "analysis", "run", "--force", "--root", str(ROOT),
+             "--figures-dir", str(self.folder / "figures"), "--notebooks-dir", str(self.folder / "notebooks"),
+             "--build-dir", str(self.folder / "build")],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self) -> Path:
+        """Wait for the batch; return the folder holding figures/, notebooks/ and build/runs/."""
+        code = self.process.wait(timeout=1200)
+        self.log.seek(0)
+        assert code == 0, self.log.read()[-6000:]
+        return self.folder
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_regeneration: Regeneration | None = None
+
+
+def uses_regeneration(item: pytest.Item) -> bool:
+    return "regenerated" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that wait for the regeneration last, so the others run while it works."""
+    items.sort(key=uses_regeneration)  # stable: the order within each group is kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the regeneration early if any selected test uses it (and not at all otherwise)."""
+    global _regeneration
+    if _regeneration is None and any(uses_regeneration(item) for item in session.items):
+        _regeneration = Regeneration()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _regeneration is not None:
+        _regeneration.close()
+
+
+@pytest.fixture(scope="session")
+def regenerated() -> Path:
+    """A folder with every run's outputs regenerated from the committed data, notebooks and code."""
+    global _regeneration
+    if _regeneration is None:  # e.g. a plugin collected items without the hook above
+        _regeneration = Regeneration()
+    return _regeneration.wait()

@@ -1,29 +1,77 @@
-"""nbval: re-run each committed notebook and compare its outputs with the committed ones.
+"""nbval: each committed notebook's outputs against a fresh execution of it.
 
-The notebooks are run from a copy of the project so that the figures they save land in the
-copy, not in the working tree.
+The fresh executions are the session's one regeneration (``regenerated`` in conftest.py), so
+each notebook runs once per test session. The comparison is nbval's own
+(``IPyNbCell.compare_outputs``, with nbval's default skips, its cell tags and comment markers,
+and tests/nbval-sanitize.cfg), so a failure reads exactly as ``pytest --nbval`` would print it.
+The byte-for-byte comparison of the same notebooks is in test_runs.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
+import json
+from types import SimpleNamespace
 
-from analysis.paths import NOTEBOOKS_ENV
+import nbformat
+import pytest
+from nbval.plugin import (IPyNbCell, coalesce_streams, find_comment_markers, find_metadata_tags,
+                          get_sanitize_patterns, nocolors)
+
+from analysis.runs import RUNS_FILE, read_runs
 from conftest import ROOT
 
+PUBLISHED = [run.notebook for run in read_runs(ROOT / RUNS_FILE) if run.publish]
+# nbval's skip list without --nbdime (IPyNbFile.__init__): images are compared in test_runs.py, byte for byte.
+SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
+                "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
 
-def test_notebooks_reproduce_their_committed_outputs(tmp_path):
-    for folder in ("data", "notebooks", "figures"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    shutil.copyfile(ROOT / "tests" / "nbval-sanitize.cfg", tmp_path / "nbval-sanitize.cfg")
-    # Relative path parameters resolve against the notebooks' folder: point it at the copy.
-    env = {**os.environ, NOTEBOOKS_ENV: str(tmp_path / "notebooks")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-sanitize-with", "nbval-sanitize.cfg",
-         "-p", "no:cacheprovider", "-q", "notebooks"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=1200, env=env)
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-    assert " passed" in done.stdout and "failed" not in done.stdout
+
+class NbvalCell:
+    """What nbval's comparison methods read from a collected cell, for a cell that has already run."""
+
+    compare_outputs = IPyNbCell.compare_outputs
+    format_output_compare = IPyNbCell.format_output_compare
+    sanitize = IPyNbCell.sanitize
+    colors = nocolors
+
+    def __init__(self, config: pytest.Config, patterns: dict) -> None:
+        self.config, self.ihook = config, config.hook
+        self.parent = SimpleNamespace(skip_compare=SKIP_COMPARE, sanitize_patterns=patterns)
+        self.comparison_traceback: list[str] = []
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("notebook", PUBLISHED)
+def test_notebook_reproduces_its_committed_outputs(notebook, regenerated, request):
+    patterns = dict(get_sanitize_patterns((ROOT / "tests" / "nbval-sanitize.cfg").read_text(encoding="utf-8")))
+    committed, fresh = code_cells(ROOT / "notebooks" / notebook), code_cells(regenerated / "notebooks" / notebook)
+    assert [c.source for c in fresh] == [c.source for c in committed], f"{notebook}: cells differ from the committed ones"
+    failures = []
+    for number, (ref, test) in enumerate(zip(committed, fresh)):
+        options = {**dict(find_metadata_tags(ref.metadata)), **dict(find_comment_markers(ref.source))}
+        if options.get("skip") or ref.execution_count is None:
+            continue
+        errors = [o for o in test.outputs if o.output_type == "error"]
+        assert not errors or options.get("check_exception"), f"{notebook}: Cell {number} raised {errors[0].ename}: {errors[0].evalue}"
+        if options.get("check", True) is False:  # nbval-ignore-output
+            continue
+        cell = NbvalCell(request.config, patterns)
+        if not cell.compare_outputs(coalesce_streams(test.outputs), coalesce_streams(ref.outputs)):
+            failures.append(f"{notebook}::Cell {number}: Cell outputs differ\n" + "\n".join(cell.comparison_traceback))
+    assert not failures, "\n\n".join(failures)
+
+
+def test_the_comparison_catches_a_changed_output(request):
+    """The check above is not vacuous: a text output that differs from the committed one is reported."""
+    ref = next(c for c in code_cells(ROOT / "notebooks" / PUBLISHED[0]) if any("text/plain" in o.get("data", {})
+                                                                               for o in c.outputs))
+    test = nbformat.from_dict(json.loads(json.dumps(ref)))
+    output = next(o for o in test.outputs if "text/plain" in o.get("data", {}))
+    output.data["text/plain"] = output.data["text/plain"] + " 1"
+    cell = NbvalCell(request.config, {})
+    assert cell.compare_outputs(coalesce_streams(ref.outputs), coalesce_streams(ref.outputs))
+    assert not cell.compare_outputs(coalesce_streams(test.outputs), coalesce_streams(ref.outputs))
+    assert any("mismatch 'text/plain'" in line for line in cell.comparison_traceback)

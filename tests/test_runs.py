@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,16 +28,6 @@ def test_manifest_matches_current_inputs():
         assert recorded == run_inputs_hash(run, paths, data, code), f"run {run.name!r}: {STALE}"
         for name in run.figures:
             assert manifest["figures"][name]["data_sha256"] == data
-
-
-@pytest.fixture(scope="module")
-def regenerated(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("regen")
-    done = subprocess.run([sys.executable, "-m", "analysis", "run", "--force", "--root", str(ROOT),
-                           "--figures-dir", str(out / "figures"), "--notebooks-dir", str(out / "notebooks"),
-                           "--build-dir", str(out / "build")], capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
 
 
 def test_regenerated_figures_equal_committed(regenerated):
@@ -264,6 +255,8 @@ def test_each_combination_is_incremental_on_its_own(tmp_path):
     assert (root / "figures" / "fig-death-jury-coroner.svg").read_text() == "death jury+coroner"
     third = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert third.stdout.startswith("Nothing to do: 4 run(s) up to date")
+
+
 def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tmp_path):
     import select
     import signal
@@ -314,3 +307,20 @@ def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
     with (root / "analysis" / "gaps.py").open("a", encoding="utf-8") as f:
         f.write("\n# a changed rule\n")
     assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
+def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
+    """Kernels started ahead of their run (analysis.runs.KernelSupply) are never shared or reused:
+    in every executed run, counting starts at 1 and goes up by one per cell (a kernel that had run
+    anything before would count on from there); and once the batch is over, no process of ours
+    still has its working directory in the batch's folders (a kernel left behind would)."""
+    for run in read_runs(ROOT / RUNS_FILE):
+        nb = json.loads((regenerated / "build" / "runs" / f"{run.name}.ipynb").read_text(encoding="utf-8"))
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), run.name
+    left = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(regenerated) in os.readlink(proc / "cwd"):
+                left.append(proc.name)
+        except OSError:  # not ours, or gone
+            continue
+    assert not left, f"processes still running in {regenerated}: {left}"

@@ -1,0 +1,22 @@
+"""The test suite's time: the core tests (what `make test-core` runs) and every test (`make test`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from common import VENV_PYTHON, Timed, run_measured
+
+CORE = "not browser and not server and not params"  # the Makefile's CORE_TESTS
+
+
+def run_tests(root: Path, env: dict, core: bool) -> tuple[Timed, str, list[str]]:
+    """Time pytest once in the copy; return the timing, pytest's outcome counts and the ids of the
+    tests that failed or errored."""
+    marks = ["-m", CORE] if core else []
+    timed = run_measured([str(root / VENV_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *marks], root, env,
+                         check=False)
+    lines = [line for line in timed.stdout.splitlines() if line.strip()]
+    outcome = re.sub(r"\s+in [\d.]+s.*$", "", lines[-1].strip("= ")) if lines else "no output"
+    failed = [f"{kind} {test}" for kind, test in re.findall(r"^(FAILED|ERROR) (\S+)", timed.stdout, re.M)]
+    return timed, f"pytest exit {timed.returncode}: {outcome}", failed
