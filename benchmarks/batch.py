@@ -32,10 +32,10 @@ class Repetition:
 
 
 def count_runs(root: Path) -> int:
-    """Number of runs listed in the copy's notebooks/runs.yaml."""
-    import yaml
+    """Number of runs in the copy's notebooks/runs.yaml, a matrix counted as its combinations."""
+    from analysis.runs import RUNS_FILE, read_runs
 
-    return len(yaml.safe_load((root / "notebooks" / "runs.yaml").read_text(encoding="utf-8"))["runs"])
+    return len(read_runs(root / RUNS_FILE))
 
 
 def analysis_run(root: Path, state: Path) -> list[str]:

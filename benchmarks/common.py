@@ -17,7 +17,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED_DIRS = ("analysis", "data", "notebooks", "figures", "tests")
-COPIED_FILES = ("pyproject.toml", "Makefile", "requirements.txt", "constraints.txt", "environment.yml", "README.md")
+COPIED_FILES = ("pyproject.toml", "Makefile", "requirements.txt", "constraints.txt", "environment.yml", "README.md",
+                "CHANGES.md", "CITATION.cff")
 VENV_PYTHON = Path(".venv") / "bin" / "python"
 
 
