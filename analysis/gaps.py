@@ -37,6 +37,8 @@ from analysis.evidence import credit_label, credit_strengths, grades
 from analysis.load import Case
 
 Basis = Literal["death", "found"]
+#: The two ways of dating a death: the days he may have died, or the day his body was found.
+BASES: tuple[Basis, ...] = ("death", "found")
 
 #: The ``--identified-by`` choices: which bodies' opportunities to keep, and whether only an
 #: *explicit* official credit counts (a finding that names the failing in specific terms; see
@@ -91,7 +93,7 @@ def death_windows(case: Case, basis: Basis = "death") -> pd.DataFrame:
 
     With ``basis="found"`` both ends are the discovery date.
     """
-    if basis not in ("death", "found"):
+    if basis not in BASES:
         raise ValueError(f"basis must be 'death' or 'found', not {basis!r}")
     v = case.victims
     start, end = ("died_earliest", "died_latest") if basis == "death" else ("found_date", "found_date")

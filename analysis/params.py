@@ -21,12 +21,11 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from analysis.gaps import IDENTIFIED_BY
+from analysis.gaps import BASES, IDENTIFIED_BY
 from analysis.load import Case
 
 #: The marks the timeline can draw (``kinds`` of notebook 01).
 TIMELINE_KINDS = ("deaths", "found", "opportunities", "arrests", "court")
-BASES = ("death", "found")
 #: Who can be credited with identifying an opportunity: the ``identified_by`` vocabulary of the schema.
 BODIES = ("jury", "coroner", "iopc", "police", "family", "press", "court", "hmicfrs")
 

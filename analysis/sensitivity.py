@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.gaps import IDENTIFIED_BY, deaths_view, gap_table
+from analysis.gaps import BASES, IDENTIFIED_BY, deaths_view, gap_table
 from analysis.load import Case
 from analysis.params import check_parameters
 
-BASES = ("death", "found")
 
 HEADLINE_COLUMNS = [
     "basis", "identified_by", "victim_id", "name", "opportunities", "followed_by_death",
