@@ -7,7 +7,7 @@ kept in global state and a notebook shows each figure once, where the cell retur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from textwrap import shorten
+from textwrap import fill, shorten
 
 import matplotlib.dates as mdates
 import pandas as pd
@@ -38,9 +38,13 @@ OPPORTUNITY_DATE_RULE = ("an opportunity may have arisen on any day from its dat
 
 def _finish(fig: Figure, title: str, alt: str) -> Figure:
     """Add the title and the source line, reserve room for the latter, and attach the alt text."""
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    # About nine bold 12-point characters fit in an inch: wrap a longer title rather than cut it off.
+    fig.suptitle(fill(title, width=int(fig.get_figwidth() * 9)), x=0.01, ha="left", fontsize=12,
+                 fontweight="bold")
     footer = 0.28 / fig.get_figheight()  # inches kept free at the bottom for the source line
-    fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer / 4))
+    # The layout rectangle is (left, bottom, width, height): from the footer up to the top edge, so
+    # the title keeps its own room above the axes.
+    fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer))
     fig.text(0.01, 0.3 * footer, SOURCE_LINE, fontsize=7, color=NEUTRAL, ha="left", va="bottom")
     fig.alt_text = alt  # type: ignore[attr-defined]  # read by analysis.save
     return fig
@@ -402,16 +406,6 @@ FIGURES = {
 # --- open windows, and kinds of failing (issue #11) -----------------------------------------
 
 
-def _finish_below_title(fig: Figure, title: str, alt: str) -> Figure:
-    """:func:`_finish`, then keep the axes below the title: ``_finish``'s layout rectangle
-    (left, bottom, width, height) is ``1 - footer/4`` high from ``footer`` up, so its top passes
-    the figure's edge and the title overlaps the axes. (Integrator: drop this if ``_finish`` is fixed.)"""
-    fig = _finish(fig, title, alt)
-    footer = 0.28 / fig.get_figheight()
-    fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer))
-    return fig
-
-
 def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "all",
                        investigation: str | None = None) -> Figure:
     """Each missed opportunity as the window it stood open in, from its earliest date to Port's
@@ -489,7 +483,7 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
-        return _finish_below_title(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt)
+        return _finish(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt)
 
 
 def kinds_chart(case: Case, column: str = "category", identified_by: str = "all",
@@ -556,7 +550,7 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
                f"two rows). Counts: {listed}.")
         title = {"category": "What kinds of failing, in which investigation",
                  "unit": "Whose decisions: the borough, the homicide command, the force"}[column]
-        return _finish_below_title(fig, title, alt)
+        return _finish(fig, title, alt)
 
 
 def category_chart(case: Case, identified_by: str = "all", investigation: str | None = None) -> Figure:
