@@ -412,6 +412,17 @@ class KernelSupply:
         run_sync(manager.start_kernel)(cwd=str(self.folder / "notebooks"), extra_arguments=KERNEL_ARGUMENTS)
         return manager
 
+    def start_ahead(self) -> None:
+        """Start a kernel for this worker's first run now, if a run is left for it to serve.
+
+        Called as the worker starts, so the kernel boots while the worker imports papermill.
+        """
+        with self.pending.get_lock():
+            ahead = self.pending.value > self.spares.value
+            self.spares.value += ahead
+        if ahead:
+            self.spare = self._start()
+
     def take(self):
         """A new kernel for the run about to execute; start the next one if a run will need it."""
         with self.pending.get_lock():  # one lock for both counters
@@ -484,6 +495,8 @@ def _start_worker(kernel: str, paths: Paths, pending, spares) -> None:
     os.environ[KERNEL_LOG_ENV] = str(paths.build / "runs" / f"worker-{os.getpid()}.kernel.log")
     os.chdir(_supply.folder / "notebooks")
     Finalize(None, _supply.close, exitpriority=10)
+    _supply.start_ahead()
+    import papermill  # noqa: F401  # while the first kernel boots, rather than in the batch before it forks
 
 
 def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
@@ -585,6 +598,9 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     manifest = read_manifest(paths.figures)
     inputs = {r.name: run_inputs_hash(r, paths, data[r.name], code) for r in selected}
     todo = [r for r in selected if force or not is_up_to_date(r, manifest, inputs[r.name], paths)]
+    # Longest first, so the runs left at the end are short and no worker waits long for the last one;
+    # a run's figures are most of its time.
+    todo.sort(key=lambda r: len(r.figures), reverse=True)
     if not todo:
         current = _current_entries(manifest, runs)
         if current != manifest:
@@ -601,8 +617,6 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     print(f"Running {len(todo)} of {len(selected)} run(s) on {jobs} worker(s); "
           f"{len(selected) - len(todo)} up to date.", flush=True)
     failures, started = [], time.perf_counter()
-    import papermill  # noqa: F401  # imported once here; forked workers inherit it instead of paying again
-
     # Processes, not threads: papermill changes the working directory of the process it runs in.
     finished: list[Run] = []
     interrupted = False
