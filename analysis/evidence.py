@@ -64,11 +64,21 @@ def grade_of(source_ids: list[str], sources: pd.DataFrame) -> str:
     >>> grade_of(["pa1", "pa2"], s), grade_of(["pa1", "bbc"], s), grade_of(["bbc", "rule"], s)
     ('single', 'corroborated', 'primary')
     """
-    cited = sources[sources["source_id"].isin(source_ids)]
-    if cited["kind"].isin(PRIMARY_KINDS).any():
-        return "primary"
-    publishers = set(publisher_key(cited))
-    return "corroborated" if len(publishers) >= 2 else "single"
+    return _grader(sources)(source_ids)
+
+
+def _grader(sources: pd.DataFrame):
+    """``grade_of`` for many rows: the sources table is read once, then each row is a few set lookups."""
+    primary = set(sources.loc[sources["kind"].isin(PRIMARY_KINDS), "source_id"])
+    publisher = publisher_key(sources).to_dict()
+
+    def grade(source_ids: list[str]) -> str:
+        if primary.intersection(source_ids):
+            return "primary"
+        publishers = {publisher[s] for s in source_ids if s in publisher}
+        return "corroborated" if len(publishers) >= 2 else "single"
+
+    return grade
 
 
 def grades(case: Case, table: str) -> pd.Series:
@@ -76,7 +86,8 @@ def grades(case: Case, table: str) -> pd.Series:
     if table not in GRADED_TABLES:
         raise ValueError(f"table must be one of {', '.join(GRADED_TABLES)}, not {table!r}")
     frame = getattr(case, table)
-    return pd.Series([grade_of(ids, case.sources) for ids in frame["source_ids"]],
+    grade = _grader(case.sources)
+    return pd.Series([grade(ids) for ids in frame["source_ids"]],
                      index=frame[GRADED_TABLES[table]].to_numpy(), name="grade", dtype="string")
 
 

@@ -125,7 +125,11 @@ def deaths_in_window(windows: pd.DataFrame, investigation: str, earliest: pd.Tim
     >>> list(certain["victim_id"]), list(possible["victim_id"])
     (['b'], ['a', 'b', 'c'])
     """
-    after = deaths_after(windows, investigation, earliest, basis)
+    return _in_window(deaths_after(windows, investigation, earliest, basis), earliest, arrest)
+
+
+def _in_window(after: pd.DataFrame, earliest: pd.Timestamp, arrest: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`deaths_in_window` given the deaths after the opportunity, already found."""
     possible = after[after["earliest"] <= arrest["date_latest"]]
     certain = possible[(possible["earliest"] > earliest) & (possible["latest"] < arrest["date_earliest"])]
     return certain, possible
@@ -159,7 +163,7 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
         start, end = opp.date_earliest, opp.date_latest
         after = deaths_after(windows, opp.investigation, start, basis)
-        certain, possible = deaths_in_window(windows, opp.investigation, start, arrest_event, basis)
+        certain, possible = _in_window(after, start, arrest_event)
         nxt = None if after.empty else after.iloc[0]
         row = {
             "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
