@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Polygon, Rectangle
+from matplotlib.text import Text
 
 from analysis import load_case, save_figure
 from analysis import plots
 from analysis.gaps import gap_table
-from analysis.style import SOURCE_LINE
+from analysis.style import RC, SOURCE_LINE, house_style
 from conftest import DATA
 
 
@@ -34,6 +35,24 @@ def test_every_figure_has_title_axis_labels_source_and_alt_text(case, name):
         assert ax.get_ylabel()
     assert fig.axes[-1].get_xlabel()
     assert len(fig.alt_text) > 80
+
+
+@pytest.mark.parametrize("name", list(plots.FIGURES))
+def test_no_text_is_cut_off_at_the_figure_edge(case, name, tmp_path):
+    """After saving, every label, legend entry, title and source line lies inside the saved figure."""
+    fig = plots.FIGURES[name](case)
+    save_figure(fig, name, tmp_path)
+    fig.set_layout_engine(None)  # measure the layout the saved files carry, without laying out again
+    fig.set_dpi(RC["savefig.dpi"])  # and at the PNG's resolution, where text extents are what the PNG shows
+    canvas = FigureCanvasAgg(fig)
+    with house_style():
+        canvas.draw()  # places the axis labels for this renderer, as saving placed them in the PNG
+    renderer = canvas.get_renderer()
+    edge = fig.bbox.padded(1)  # a pixel of slack for antialiasing
+    drawn = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    outside = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn
+               if not (edge.contains(*t.get_window_extent(renderer).min) and edge.contains(*t.get_window_extent(renderer).max))]
+    assert outside == []
 
 
 def opportunity_marks(ax) -> list[tuple[float, float]]:
@@ -152,7 +171,7 @@ def test_same_data_same_bytes(case, tmp_path):
     second = save_figure(plots.gap_chart(load_case(DATA)), "g", tmp_path / "b")
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
-    svg = first[0].read_text(encoding="utf-8")
+    svg = next(p for p in first if p.suffix == ".svg").read_text(encoding="utf-8")
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
 
 
