@@ -41,13 +41,27 @@ def _finish(fig: Figure, title: str, alt: str) -> Figure:
     # About nine bold 12-point characters fit in an inch: wrap a longer title rather than cut it off.
     fig.suptitle(fill(title, width=int(fig.get_figwidth() * 9)), x=0.01, ha="left", fontsize=12,
                  fontweight="bold")
-    footer = 0.28 / fig.get_figheight()  # inches kept free at the bottom for the source line
+    footer = FOOTER_IN / fig.get_figheight()
     # The layout rectangle is (left, bottom, width, height): from the footer up to the top edge, so
     # the title keeps its own room above the axes.
     fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer))
     fig.text(0.01, 0.3 * footer, SOURCE_LINE, fontsize=7, color=NEUTRAL, ha="left", va="bottom")
     fig.alt_text = alt  # type: ignore[attr-defined]  # read by analysis.save
     return fig
+
+
+FOOTER_IN = 0.28  #: inches kept free at the bottom of every figure for the source line
+
+
+def _legend_below(fig: Figure, handles: list, fontsize: float, **kw) -> None:
+    """A legend under the axes, above the source line: a figure legend, which the layout makes room for.
+
+    A legend anchored below the axes moves when the layout shrinks them, so a single layout pass
+    can leave it past the figure's edge; a figure legend stays put. Its padding from the bottom
+    edge, in font sizes, is the source line's strip.
+    """
+    fig.legend(handles=handles, loc="outside lower center", fontsize=fontsize,
+               borderaxespad=FOOTER_IN * 72 / fontsize, **kw)
 
 
 def _lanes(case: Case) -> list[str]:
@@ -202,7 +216,7 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
         _time_axis(ax)
         ax.set_xlabel("Date")
         ax.set_ylabel("Investigation (small labels: the opportunities on each track)")
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.08), ncol=2, fontsize=8)
+        _legend_below(fig, handles, ncol=2, fontsize=8)
         arrest = case.final_arrest_event
         alt = (f"Timeline from {lo:%d %B %Y} to {hi:%d %B %Y} with one lane per police investigation "
                f"({', '.join(case.victim_name(v) for v in lanes)}) and one for Port's arrests and court dates. "
@@ -330,10 +344,10 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         ax.set_ylim(-0.7, len(opps) - 0.3)
         ax.set_xlabel("Who identified it (number of opportunities)")
         ax.set_ylabel("Missed opportunity")
-        ax.legend(handles=[Patch(facecolor=NEUTRAL, edgecolor="black", label="names the failing"),
-                           Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
-                                 label="official body, general finding only")],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False, fontsize=7)
+        _legend_below(fig, [Patch(facecolor=NEUTRAL, edgecolor="black", label="names the failing"),
+                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
+                                  label="official body, general finding only")],
+                   ncol=2, fontsize=7)
         listed = ", ".join(f"{BODY_LABELS.get(b, b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
                f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
@@ -468,11 +482,11 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         band = "the days each man may have died" if basis == "death" else "the day each body was found"
         ax.set_xlabel(f"Date (hatched: {band}; grey: Port's final arrest)")
         ax.set_ylabel("Missed opportunity")
-        ax.legend(handles=[Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
-                                  label="the opportunity's own dates (dot: earliest)"),
-                           Line2D([], [], color=NEUTRAL, lw=1, label="left open until Port's arrest"),
-                           Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
-                  loc="upper center", bbox_to_anchor=(0.45, -0.09), ncol=3, fontsize=7)
+        _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
+                                   label="the opportunity's own dates (dot: earliest)"),
+                            Line2D([], [], color=NEUTRAL, lw=1, label="left open until Port's arrest"),
+                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
+                   ncol=3, fontsize=7)
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
         n_three = int(gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0).eq(3).sum())
         alt = (f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "

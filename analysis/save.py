@@ -14,7 +14,9 @@ from matplotlib.figure import Figure
 from analysis.atomic import write_atomic
 from analysis.style import house_style
 
-FORMATS = ("svg", "png")
+# PNG first: its save lays the figure out (constrained layout at the PNG's resolution); the SVG then
+# reuses that layout rather than computing it again.
+FORMATS = ("png", "svg")
 
 
 def alt_text(fig: Figure) -> str:
@@ -38,11 +40,17 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path = "figures") -> list
         "png": {"Software": None, "Title": title, "Description": alt},
     }
     written = []
+    engine = fig.get_layout_engine()
     with house_style():
-        for fmt in FORMATS:
-            target = out / f"{name}.{fmt}"
-            write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=metadata[fmt]))
-            written.append(target)
+        try:
+            for fmt in FORMATS:
+                target = out / f"{name}.{fmt}"
+                write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=metadata[fmt]))
+                written.append(target)
+                # No engine (not "none", which still costs a draw) keeps the layout just computed.
+                fig.set_layout_engine(None)
+        finally:
+            fig.set_layout_engine(engine)  # a later draw (or save) lays the figure out again
     alt_path = out / f"{name}.alt.txt"
     write_atomic(alt_path, lambda tmp: tmp.write_text(alt + "\n", encoding="utf-8"))
     return [*written, alt_path]

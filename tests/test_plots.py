@@ -70,7 +70,7 @@ def test_timeline_draws_every_opportunity_as_its_own_countable_mark(case):
     marks = opportunity_marks(ax)
     assert len(marks) == len(case.opportunities) == 27
     assert len(set(marks)) == len(marks)  # no two marks share a position: each can be counted
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
     assert any(t.startswith(f"Missed opportunity ({len(marks)})") for t in legend)
     # Every opportunity id is named on its track.
     tracks = " ".join(t.get_text() for t in ax.get_yticklabels(minor=True))
