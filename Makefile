@@ -42,9 +42,9 @@ figures: $(READY) ## regenerate everything derived from the data: figures, noteb
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest
 
-CORE_TESTS := not browser and not server and not params
+CORE_TESTS := not browser and not server and not params and not publish
 
-test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params
+test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish
 	$(PY) -m pytest -m "$(CORE_TESTS)"
 
 validate: $(READY) ## check the data package

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from common import VENV_PYTHON, Timed, run_measured
 
-CORE = "not browser and not server and not params"  # the Makefile's CORE_TESTS
+CORE = "not browser and not server and not params and not publish"  # the Makefile's CORE_TESTS
 
 
 def run_tests(root: Path, env: dict, core: bool) -> tuple[Timed, str, list[str]]:

@@ -29,6 +29,8 @@ from datasette.app import Datasette
 from analysis.publish.db import build_database, metadata_path
 from conftest import DATA, ROOT
 
+pytestmark = pytest.mark.publish
+
 DB = "port-inquests"
 
 

@@ -19,6 +19,8 @@ from analysis.publish.site import SiteError, build_site
 from analysis.publish.timelinejs import NO_INVESTIGATION, timeline
 from conftest import DATA, ROOT
 
+pytestmark = pytest.mark.publish
+
 SCHEMA = json.loads((Path(__file__).parent / "timelinejs.schema.json").read_text(encoding="utf-8"))
 
 
