@@ -277,6 +277,23 @@ LOCK_FILE = "run.lock"
 KERNEL_LOG_ENV = "PORT_KERNEL_LOG"
 
 
+def _die_with_the_batch() -> None:
+    """Ask Linux to kill this worker when the batch process dies, even by SIGKILL.
+
+    Otherwise a killed batch leaves its workers waiting for work for ever, each holding a
+    kernel (a kernel exits by itself once its worker is gone). Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() == 1:  # the batch died before the request took effect
+        os._exit(1)
+
+
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the batch, which stops them itself (no traceback from each worker)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -486,6 +503,7 @@ def _start_worker(kernel: str, paths: Paths, pending, spares) -> None:
     from multiprocessing.util import Finalize
 
     global _supply
+    _die_with_the_batch()
     _ignore_sigint()  # Ctrl-C is the batch's to handle: it stops the workers and says what was left
     _supply = KernelSupply(kernel, paths, pending, spares)
     # Kernels inherit these when they start, ahead of the run they will serve: relative parameters

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -324,3 +325,41 @@ def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
         except OSError:  # not ours, or gone
             continue
     assert not left, f"processes still running in {regenerated}: {left}"
+
+
+def processes_in(folder: Path) -> set[int]:
+    """Ids of the live processes whose working directory lies in ``folder`` (batch workers, kernels)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.add(int(proc.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            pass
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the workers' death signal is Linux's")
+def test_a_killed_batch_leaves_no_worker_or_kernel_behind(tmp_path):
+    import signal
+
+    nb = json.loads(json.dumps(TINY_NOTEBOOK))
+    nb["cells"][1]["source"] = "import time\nopen('../../../started', 'w').close()\ntime.sleep(120)"
+    root = tiny_project(tmp_path, "runs:\n  - name: slow\n    notebook: tiny.ipynb\n    figures: [f]\n")
+    (root / "notebooks" / "tiny.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (root / "build" / "started").exists():  # the kernel is inside the notebook's cell
+            assert batch.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.1)
+        left = processes_in(root / "build")
+        assert len(left) >= 2  # the worker and its kernel
+    finally:
+        batch.send_signal(signal.SIGKILL)
+        batch.wait()
+    deadline = time.monotonic() + 30
+    while processes_in(root / "build") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_in(root / "build") == set()
