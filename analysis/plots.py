@@ -276,11 +276,11 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
                       "(bar: shortest to longest gap the dates allow; diamond: known to the day)")
         ax.set_ylabel("Missed opportunity")
         if followed:
-            # "best" keeps the legend off the bars and their labels (a fixed corner covered one once the jury set shrank).
-            ax.legend(handles=[Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black",
-                                     label=f"{case.victim_name(v)} investigation")
-                               for v in _lanes(case) if v in {r.investigation for _, r in followed}],
-                      loc="best", bbox_to_anchor=(0, 0, 1, 0.93), fontsize=7)
+            # Below the axes, where it can cover no bar or label whichever opportunities are shown.
+            _legend_below(fig, [Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black",
+                                      label=f"{case.victim_name(v)} investigation")
+                                for v in _lanes(case) if v in {r.investigation for _, r in followed}],
+                          ncol=3, fontsize=7)
         shown = gaps.dropna(subset=["gap_days_min"])
         alt = (f"Range chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar floats from the "
                f"shortest to the longest possible number of days from the opportunity to the {target}, measured to "
