@@ -57,38 +57,40 @@ def test_published_notebooks_ran_top_to_bottom():
         assert not errors
 
 
-def make_project(tmp_path: Path, bad_cell: str | None) -> Path:
-    """A copy of the project whose gap notebook optionally fails part-way."""
+def make_project(tmp_path: Path) -> Path:
+    """A copy of the project: library, data, notebooks and committed figures."""
     root = tmp_path / "proj"
     for folder in ("analysis", "data", "notebooks", "figures"):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    if bad_cell:
-        path = root / "notebooks" / "02-gaps-to-next-death.ipynb"
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        # Fail after the gap chart has been saved: nothing of this run may reach figures/.
-        nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                            "source": bad_cell})
-        path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return root
 
 
 def test_failed_run_is_reported_and_leaves_its_figures_untouched(tmp_path):
-    root = make_project(tmp_path, bad_cell="raise RuntimeError('deliberate failure')")
-    before = (root / "figures" / "gaps-to-next-death.svg").read_bytes()
-    (root / "figures" / "gaps-to-next-death.svg").write_bytes(before + b"<!-- sentinel -->")
-    done = subprocess.run([sys.executable, "-m", "analysis", "run", "gaps", "overview", "--force"], cwd=root,
-                          capture_output=True, text=True, timeout=600)
+    root = tiny_project(tmp_path, "runs:\n"
+                        "  - {name: bad, notebook: bad.ipynb, parameters: {figure: f-bad}, figures: [f-bad]}\n"
+                        "  - {name: good, notebook: tiny.ipynb, parameters: {figure: f-good}, figures: [f-good]}\n")
+    bad = json.loads(json.dumps(TINY_NOTEBOOK))
+    # Fail after the figure has been written: nothing of this run may reach figures/.
+    bad["cells"].append({"cell_type": "code", "execution_count": None, "id": "x", "metadata": {}, "outputs": [],
+                         "source": "raise RuntimeError('deliberate failure')"})
+    (root / "notebooks" / "bad.ipynb").write_text(json.dumps(bad), encoding="utf-8")
+    (root / "figures").mkdir()
+    (root / "figures" / "f-bad.svg").write_text("the previous figure", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 1
-    assert "gaps: FAILED" in done.stderr and str(Path("build") / "runs" / "gaps.ipynb") in done.stderr
-    assert "overview: ok" in done.stdout  # the other run still completed
-    assert (root / "figures" / "gaps-to-next-death.svg").read_bytes() == before + b"<!-- sentinel -->"
-    executed = json.loads((root / "build" / "runs" / "gaps.ipynb").read_text(encoding="utf-8"))
+    assert "bad: FAILED" in done.stderr and str(Path("build") / "runs" / "bad.ipynb") in done.stderr
+    assert "good: ok" in done.stdout  # the other run still completed
+    assert (root / "figures" / "f-good.svg").read_text(encoding="utf-8") == "death all"
+    assert (root / "figures" / "f-bad.svg").read_text(encoding="utf-8") == "the previous figure"
+    assert not (root / "figures" / "f-bad.png").exists()
+    executed = json.loads((root / "build" / "runs" / "bad.ipynb").read_text(encoding="utf-8"))
     assert any(o.get("ename") == "RuntimeError" for c in executed["cells"] if c["cell_type"] == "code"
                for o in c["outputs"])
 
 
 def test_second_run_does_no_work(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     done = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Nothing to do")
@@ -103,7 +105,7 @@ def stale_runs(root: Path) -> list[str]:
 
 
 def test_changing_a_death_date_makes_every_run_stale(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     assert stale_runs(root) == []
     victims = root / "data" / "victims.csv"
     victims.write_text(victims.read_text(encoding="utf-8").replace("2014-06-19", "2014-06-20", 1), encoding="utf-8")
@@ -111,7 +113,7 @@ def test_changing_a_death_date_makes_every_run_stale(tmp_path):
 
 
 def test_changing_a_finding_reruns_only_the_runs_that_read_findings(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     findings = root / "data" / "findings.csv"
     text = findings.read_text(encoding="utf-8")
     findings.write_text(text.replace("unlawfully killed", "unlawfully  killed", 1), encoding="utf-8")
@@ -122,7 +124,7 @@ def test_changing_a_finding_reruns_only_the_runs_that_read_findings(tmp_path):
 
 
 def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     events = root / "data" / "events.csv"
     lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
     events.write_text(lines[0] + lines[1] + lines[1] + "".join(lines[2:]), encoding="utf-8")
@@ -134,7 +136,7 @@ def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
 
 
 def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     assert stale_runs(root) == []
     paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
     manifest = read_manifest(paths.figures)
@@ -241,28 +243,28 @@ def test_published_matrix_is_refused(tmp_path):
 
 
 def test_each_combination_is_incremental_on_its_own(tmp_path):
-    two = MATRIX.replace("who: [jury+coroner, all]", "who: [all]")
-    root = tiny_project(tmp_path, two)
+    deaths = MATRIX.replace("basis: [death, found]", "basis: [death]")
+    root = tiny_project(tmp_path, deaths.replace("who: [jury+coroner, all]", "who: [all]"))
     first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
-    assert "Running 2 of 2 run(s)" in first.stdout
-    assert (root / "figures" / "fig-found-all.svg").read_text() == "found all"
-    # A new value adds combinations; the two unchanged ones are skipped.
-    (root / RUNS_FILE).write_text(MATRIX, encoding="utf-8")
+    assert "Running 1 of 1 run(s)" in first.stdout
+    assert (root / "figures" / "fig-death-all.svg").read_text() == "death all"
+    # A new value adds a combination; the unchanged one is skipped.
+    (root / RUNS_FILE).write_text(deaths, encoding="utf-8")
     second = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr
-    assert "Running 2 of 4 run(s) on" in second.stdout and "2 up to date" in second.stdout
+    assert "Running 1 of 2 run(s) on" in second.stdout and "1 up to date" in second.stdout
     assert "sweep-death-jury-coroner: ok" in second.stdout and "sweep-death-all: ok" not in second.stdout
     assert (root / "figures" / "fig-death-jury-coroner.svg").read_text() == "death jury+coroner"
     third = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
-    assert third.stdout.startswith("Nothing to do: 4 run(s) up to date")
+    assert third.stdout.startswith("Nothing to do: 2 run(s) up to date")
 
 
 def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tmp_path):
     import select
     import signal
 
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     (root / "build").mkdir()
     holder = subprocess.Popen(
         [sys.executable, "-c", "import fcntl, sys, time\n"
@@ -287,20 +289,21 @@ def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tm
 
 
 def test_a_run_removed_from_runs_yaml_leaves_the_manifest(tmp_path):
-    root = tiny_project(tmp_path, MATRIX)
+    deaths = MATRIX.replace("basis: [death, found]", "basis: [death]")
+    root = tiny_project(tmp_path, deaths)
     first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
-    (root / RUNS_FILE).write_text(MATRIX.replace("who: [jury+coroner, all]", "who: [all]"), encoding="utf-8")
+    (root / RUNS_FILE).write_text(deaths.replace("who: [jury+coroner, all]", "who: [all]"), encoding="utf-8")
     second = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr
-    assert "Removed from figures/manifest.json" in second.stdout and "Nothing to do: 2 run(s)" in second.stdout
+    assert "Removed from figures/manifest.json" in second.stdout and "Nothing to do: 1 run(s)" in second.stdout
     manifest = json.loads((root / "figures" / "manifest.json").read_text(encoding="utf-8"))
-    assert sorted(manifest["runs"]) == ["sweep-death-all", "sweep-found-all"]
-    assert sorted(manifest["figures"]) == ["fig-death-all", "fig-found-all"]
+    assert sorted(manifest["runs"]) == ["sweep-death-all"]
+    assert sorted(manifest["figures"]) == ["fig-death-all"]
 
 
 def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
-    root = make_project(tmp_path, bad_cell=None)
+    root = make_project(tmp_path)
     assert stale_runs(root) == []
     (root / "analysis" / "__main__.py").write_text("# a new subcommand\n", encoding="utf-8")
     (root / "analysis" / "publish" / "site.py").write_text("# a new page\n", encoding="utf-8")
