@@ -2,7 +2,9 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The pins install from wheels on Python 3.11 to 3.14; only 3.11 is tested (see the README).
+PYTHONS := 3.11 3.12 3.13 3.14
+PYTHON ?= $(shell for v in $(PYTHONS); do command -v python$$v && exit; done; command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
@@ -18,9 +20,9 @@ help: ## list the targets
 # recompile pandas and matplotlib. Without uv the set-up falls back to pip and says so.
 $(READY): requirements.txt constraints.txt pyproject.toml
 	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
-	  if [ "$$found" != 3.11 ]; then \
+	  if ! echo " $(PYTHONS) " | grep -q " $$found "; then \
 	    if [ -n "$$found" ]; then what="is Python $$found"; else what="was not found or does not run"; fi; \
-	    echo "Python 3.11 is needed and '$(or $(PYTHON),python3.11)' $$what: install Python 3.11, or run make with PYTHON=/path/to/python3.11" >&2; exit 1; \
+	    echo "Python 3.11 to 3.14 is needed and '$(or $(PYTHON),python3)' $$what: install one (3.11 is the tested one), or run make with PYTHON=/path/to/python3.11" >&2; exit 1; \
 	  fi
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@if $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt uv 2>/dev/null; then \
