@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from analysis.atomic import write_atomic
+from analysis.kernels import Template, die_with_parent, forkable
 from analysis.paths import NOTEBOOKS_ENV
 
 RUNS_FILE = "notebooks/runs.yaml"
@@ -277,23 +278,6 @@ LOCK_FILE = "run.lock"
 KERNEL_LOG_ENV = "PORT_KERNEL_LOG"
 
 
-def _die_with_the_batch() -> None:
-    """Ask Linux to kill this worker when the batch process dies, even by SIGKILL.
-
-    Otherwise a killed batch leaves its workers waiting for work for ever, each holding a
-    kernel (a kernel exits by itself once its worker is gone). Elsewhere this does nothing.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() == 1:  # the batch died before the request took effect
-        os._exit(1)
-
-
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the batch, which stops them itself (no traceback from each worker)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -357,6 +341,14 @@ def _ipc_kernel_manager() -> type:
             # The kernel process's own log (start-up warnings, "parent exited" after Ctrl-C) goes to
             # build/runs/NAME.kernel.log, not the terminal; cell output and errors travel in the notebook.
             log = os.environ.get(KERNEL_LOG_ENV)
+            template = _supply.template if _supply is not None else None
+            if template is not None and forkable(kernel_cmd):
+                kernel = template.fork(kernel_cmd, str(kw.get("cwd") or os.getcwd()), dict(kw.get("env") or os.environ), log)
+                provisioner = self.provisioner
+                provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, kernel.pid
+                provisioner.cwd = kw.get("cwd")
+                self._reconcile_connection_info(provisioner.connection_info)
+                return
             if not log or "stderr" in kw:
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             with open(log, "ab") as handle:
@@ -415,7 +407,12 @@ class KernelSupply:
         self.kernel, self.pending, self.spares = kernel, pending, spares
         self.folder = paths.build / "stage" / f"worker-{os.getpid()}"
         (self.folder / "notebooks").mkdir(parents=True, exist_ok=True)
+        from jupyter_client.kernelspec import KernelSpecManager
+
         self.manager_class = _ipc_kernel_manager()
+        argv = KernelSpecManager().get_kernel_spec(kernel).argv
+        # Started now; it imports while the worker gets ready, and forks every kernel of this worker.
+        self.template = Template(argv[0], cwd=self.folder) if forkable(argv) else None
         self.spare = None
         self.stopping: list = []
         self.started = 0
@@ -493,6 +490,8 @@ class KernelSupply:
             except Exception:  # already gone
                 pass
         self.reap()
+        if self.template is not None:
+            self.template.close()
 
 
 _supply: KernelSupply | None = None  # set in each batch worker by _start_worker
@@ -503,7 +502,9 @@ def _start_worker(kernel: str, paths: Paths, pending, spares) -> None:
     from multiprocessing.util import Finalize
 
     global _supply
-    _die_with_the_batch()
+    # Killed with the batch, even by SIGKILL: otherwise a killed batch leaves its workers waiting for
+    # work for ever, each holding a kernel.
+    die_with_parent()
     _ignore_sigint()  # Ctrl-C is the batch's to handle: it stops the workers and says what was left
     _supply = KernelSupply(kernel, paths, pending, spares)
     # Kernels inherit these when they start, ahead of the run they will serve: relative parameters

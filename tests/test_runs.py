@@ -366,3 +366,38 @@ def test_a_killed_batch_leaves_no_worker_or_kernel_behind(tmp_path):
     while processes_in(root / "build") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_in(root / "build") == set()
+
+
+PROBE = """import json, os, sys
+probe = {"pandas imported before the cell": "pandas" in sys.modules,
+         "working directory": os.getcwd(), "python path": sys.path, "argv0": os.path.basename(sys.argv[0]),
+         "own session": os.getsid(0) == os.getpid(),
+         "parent": open(f"/proc/{os.getppid()}/cmdline", "rb").read().decode(errors="replace")}
+import pandas as pd
+import matplotlib
+probe.update({"pandas max_columns": pd.get_option("display.max_columns"), "matplotlib backend": matplotlib.get_backend()})
+open(OUT, "w").write(json.dumps(probe))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked from a template on Linux only")
+def test_a_forked_kernel_starts_as_a_new_kernel_would(tmp_path):
+    """The kernel a batch forks from its template has imported nothing of the notebook's own (pandas,
+    matplotlib), so they configure themselves for a kernel, in the run's working directory, as in a
+    kernel that jupyter_client starts anew."""
+    out = tmp_path / "probe.json"
+    nb = json.loads(json.dumps(TINY_NOTEBOOK))
+    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
+                           "source": PROBE.replace("OUT", repr(str(out)))})
+    root = tiny_project(tmp_path, "runs:\n  - name: probe\n    notebook: tiny.ipynb\n    figures: [f]\n")
+    (root / "notebooks" / "tiny.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    probe = json.loads(out.read_text(encoding="utf-8"))
+    assert "kernels.py" in probe.pop("parent")  # forked by the template, not launched the usual way
+    stage = probe.pop("working directory")
+    assert stage.startswith(str(root / "build" / "stage" / "worker-")) and stage.endswith("/notebooks")
+    assert [entry for entry in probe.pop("python path") if str(root) in entry] == []  # as the kernel's launcher leaves it
+    assert probe == {"pandas imported before the cell": False, "argv0": "ipykernel_launcher.py", "own session": True,
+                     "pandas max_columns": 20, "matplotlib backend": "module://matplotlib_inline.backend_inline"}
