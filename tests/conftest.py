@@ -111,8 +111,10 @@ class Regeneration:
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="regen-"))
         self.log = open(self.folder / "batch.log", "w+", encoding="utf-8")
+        # One worker: it keeps one core busy while the other tests (one process) use the other, and
+        # it still finishes before them.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "analysis", "run", "--force", "--root", str(ROOT),
+            [sys.executable, "-m", "analysis", "run", "--force", "--jobs", "1", "--root", str(ROOT),
              "--figures-dir", str(self.folder / "figures"), "--notebooks-dir", str(self.folder / "notebooks"),
              "--build-dir", str(self.folder / "build")],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
