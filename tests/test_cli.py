@@ -57,7 +57,7 @@ def test_validate_invalid_exits_1_with_file_line_column(real_copy):
 
 
 def test_validate_missing_directory_exits_2(tmp_path):
-    done = cli_process("validate", str(tmp_path / "absent"))
+    done = cli("validate", str(tmp_path / "absent"))
     assert done.returncode == 2
     assert "not a directory" in done.stderr and "Traceback" not in done.stderr
 

@@ -22,13 +22,21 @@ def case():
     return load_case(DATA)
 
 
+@pytest.fixture(scope="module")
+def saved(case, tmp_path_factory) -> dict:
+    """Every figure of ``plots.FIGURES`` drawn from the real data and saved once: name -> (figure, paths)."""
+    out = tmp_path_factory.mktemp("figures")
+    return {name: (fig, save_figure(fig, name, out)) for name, fig in
+            ((name, draw(case)) for name, draw in plots.FIGURES.items())}
+
+
 def texts(fig) -> list[str]:
     return [t.get_text() for t in fig.texts]
 
 
 @pytest.mark.parametrize("name", list(plots.FIGURES))
-def test_every_figure_has_title_axis_labels_source_and_alt_text(case, name):
-    fig = plots.FIGURES[name](case)
+def test_every_figure_has_title_axis_labels_source_and_alt_text(saved, name):
+    fig, _ = saved[name]
     assert fig.get_suptitle()
     assert SOURCE_LINE in texts(fig)
     for ax in fig.axes:
@@ -38,10 +46,9 @@ def test_every_figure_has_title_axis_labels_source_and_alt_text(case, name):
 
 
 @pytest.mark.parametrize("name", list(plots.FIGURES))
-def test_no_text_is_cut_off_at_the_figure_edge(case, name, tmp_path):
+def test_no_text_is_cut_off_at_the_figure_edge(saved, name):
     """After saving, every label, legend entry, title and source line lies inside the saved figure."""
-    fig = plots.FIGURES[name](case)
-    save_figure(fig, name, tmp_path)
+    fig, _ = saved[name]
     fig.set_layout_engine(None)  # measure the layout the saved files carry, without laying out again
     fig.set_dpi(RC["savefig.dpi"])  # and at the PNG's resolution, where text extents are what the PNG shows
     canvas = FigureCanvasAgg(fig)
@@ -166,9 +173,9 @@ def test_cumulative_chart_counts_by_the_timelines_date_rule(case):
     assert max(line.get_ydata()[-1] for line in bottom.lines if len(line.get_ydata()) > 2) == 4
 
 
-def test_same_data_same_bytes(case, tmp_path):
-    first = save_figure(plots.gap_chart(case), "g", tmp_path / "a")
-    second = save_figure(plots.gap_chart(load_case(DATA)), "g", tmp_path / "b")
+def test_same_data_same_bytes(saved, tmp_path):
+    _, first = saved["gaps-to-next-death"]
+    second = save_figure(plots.gap_chart(load_case(DATA)), "gaps-to-next-death", tmp_path)
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
     svg = next(p for p in first if p.suffix == ".svg").read_text(encoding="utf-8")

@@ -342,32 +342,6 @@ def processes_in(folder: Path) -> set[int]:
     return found
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the workers' death signal is Linux's")
-def test_a_killed_batch_leaves_no_worker_or_kernel_behind(tmp_path):
-    import signal
-
-    nb = json.loads(json.dumps(TINY_NOTEBOOK))
-    nb["cells"][1]["source"] = "import time\nopen('../../../started', 'w').close()\ntime.sleep(120)"
-    root = tiny_project(tmp_path, "runs:\n  - name: slow\n    notebook: tiny.ipynb\n    figures: [f]\n")
-    (root / "notebooks" / "tiny.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not (root / "build" / "started").exists():  # the kernel is inside the notebook's cell
-            assert batch.poll() is None and time.monotonic() < deadline, "the run never started"
-            time.sleep(0.1)
-        left = processes_in(root / "build")
-        assert len(left) >= 2  # the worker and its kernel
-    finally:
-        batch.send_signal(signal.SIGKILL)
-        batch.wait()
-    deadline = time.monotonic() + 30
-    while processes_in(root / "build") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_in(root / "build") == set()
-
-
 PROBE = """import json, os, sys
 probe = {"pandas imported before the cell": "pandas" in sys.modules,
          "working directory": os.getcwd(), "python path": sys.path, "argv0": os.path.basename(sys.argv[0]),
@@ -381,19 +355,34 @@ open(OUT, "w").write(json.dumps(probe))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked from a template on Linux only")
-def test_a_forked_kernel_starts_as_a_new_kernel_would(tmp_path):
+def test_a_forked_kernel_starts_as_a_new_kernel_would_and_nothing_outlives_a_killed_batch(tmp_path):
     """The kernel a batch forks from its template has imported nothing of the notebook's own (pandas,
     matplotlib), so they configure themselves for a kernel, in the run's working directory, as in a
-    kernel that jupyter_client starts anew."""
+    kernel that jupyter_client starts anew. Killing the batch (SIGKILL, mid-cell) takes its worker,
+    the template and the kernel with it."""
+    import signal
+
     out = tmp_path / "probe.json"
     nb = json.loads(json.dumps(TINY_NOTEBOOK))
     nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
-                           "source": PROBE.replace("OUT", repr(str(out)))})
+                           "source": PROBE.replace("OUT", repr(str(out))) + "import time\ntime.sleep(120)\n"})
     root = tiny_project(tmp_path, "runs:\n  - name: probe\n    notebook: tiny.ipynb\n    figures: [f]\n")
     (root / "notebooks" / "tiny.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr
+    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not out.exists() or not out.read_text(encoding="utf-8").endswith("}"):  # the cell is running
+            assert batch.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.1)
+        assert len(processes_in(root / "build")) >= 3  # the worker, its template and the kernel
+    finally:
+        batch.send_signal(signal.SIGKILL)
+        batch.wait()
+    deadline = time.monotonic() + 30
+    while processes_in(root / "build") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_in(root / "build") == set()
     probe = json.loads(out.read_text(encoding="utf-8"))
     assert "kernels.py" in probe.pop("parent")  # forked by the template, not launched the usual way
     stage = probe.pop("working directory")
