@@ -1,11 +1,13 @@
 """Kernels forked from a warm template: a new kernel process for every run, without paying each time
-for Python's start-up and the imports of ipykernel and IPython.
+for Python's start-up and the imports of ipykernel, IPython, pandas and matplotlib.
 
-A batch worker starts one template process (this file, run by the kernel's own interpreter). The template imports what a kernel imports before running any code, and waits. For each
-kernel the worker asks for, it forks a child that becomes the kernel (``ipykernel_launcher`` with
-the kernel's arguments, working directory, environment and log file) and answers with the child's
-process id. The child is a new process: nothing any notebook ran exists in it, and its execution
-count starts at 1.
+A batch worker starts one template process (this file, run by the kernel's own interpreter). The
+template imports what a kernel imports before it runs any code, and, from the second kernel on, the
+libraries the notebooks import first, as they would be imported inside a kernel. For each kernel the worker
+asks for, it forks a child that becomes the kernel (``ipykernel_launcher`` with the kernel's
+arguments, working directory, environment and log file) and answers with the child's process id.
+The child is a new process: nothing any notebook ran exists in it, and its execution count starts
+at 1.
 
 Only Linux: the template and its kernels are tied to the worker with ``PR_SET_PDEATHSIG``, so that
 nothing outlives a batch that is killed. Elsewhere, or for a kernel command that is not
@@ -22,13 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-#: What the template imports before it forks: what a kernel imports before it runs any code. Not pandas
-#: or matplotlib: they read their settings as they are imported (pandas chooses its display width by
-#: whether it is imported inside a kernel, matplotlib reads MPLBACKEND and a matplotlibrc in the working
-#: directory), so a notebook must import them itself for its outputs to be those of a new kernel.
-WARM_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.core.interactiveshell")
+#: What the template imports before its first fork: what a kernel imports before it runs any code.
+KERNEL_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.core.interactiveshell")
+#: What it imports when a second kernel is asked for (started ahead, while the first run executes), for
+#: that kernel and the ones after it: the libraries every notebook of the project imports first. A
+#: worker with a single run does not pay for them.
+LIBRARY_IMPORTS = ("pandas", "matplotlib", "matplotlib.figure")
 
 LAUNCHER = "ipykernel_launcher"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> None:
@@ -161,16 +165,51 @@ def _become_kernel(request: dict) -> None:
         os._exit(0)
 
 
+class _KernelShell:
+    """Stands for the kernel's IPython shell while the template imports: it has a kernel."""
+
+    kernel = True
+
+
+def _import_as_in_a_kernel(names: tuple[str, ...]) -> None:
+    """Import ``names`` as they would be imported inside a kernel.
+
+    Some libraries settle defaults as they are imported by asking where they run: pandas picks its
+    display width by whether ``get_ipython()`` returns a shell with a kernel and its display
+    encoding from ``sys.stdout``, and matplotlib reads ``MPLBACKEND``, which ipykernel sets before
+    any code runs. They are answered here as a kernel would answer them; ``tests/test_runs.py`` compares every pandas option and matplotlib setting in
+    a forked kernel with those of a kernel started anew.
+    """
+    import builtins
+    import importlib
+    import io
+
+    from ipykernel.iostream import OutStream
+
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    had = hasattr(builtins, "get_ipython")
+    builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]  # called: returns a shell with a kernel
+    stdout = sys.stdout
+    # In a kernel, sys.stdout is ipykernel's OutStream; pandas takes its display encoding from it.
+    sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding=OutStream.encoding)
+    try:
+        for name in names:
+            importlib.import_module(name)
+    finally:
+        sys.stdout = stdout
+        if not had:
+            del builtins.get_ipython
+
+
 def serve() -> None:
     """The template process: import, then fork a kernel for each request read from stdin."""
-    import importlib
-
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's; kernels set their own handler
-    for name in WARM_IMPORTS:
-        importlib.import_module(name)
+    _import_as_in_a_kernel(KERNEL_IMPORTS)
     signal.signal(signal.SIGCHLD, _reap)
-    for line in sys.stdin:
+    for number, line in enumerate(sys.stdin, start=1):
+        if number == 2:  # a worker with more than one run: worth importing for the kernels to come
+            _import_as_in_a_kernel(LIBRARY_IMPORTS)
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:

@@ -343,33 +343,55 @@ def processes_in(folder: Path) -> set[int]:
 
 
 PROBE = """import json, os, sys
-probe = {"pandas imported before the cell": "pandas" in sys.modules,
+probe = {"modules before the cell": sorted(m for m in ("pandas", "matplotlib", "analysis") if m not in sys.modules),
          "working directory": os.getcwd(), "python path": sys.path, "argv0": os.path.basename(sys.argv[0]),
-         "own session": os.getsid(0) == os.getpid(),
+         "own session": os.getsid(0) == os.getpid(), "MPLBACKEND": os.environ.get("MPLBACKEND"),
          "parent": open(f"/proc/{os.getppid()}/cmdline", "rb").read().decode(errors="replace")}
 import pandas as pd
 import matplotlib
-probe.update({"pandas max_columns": pd.get_option("display.max_columns"), "matplotlib backend": matplotlib.get_backend()})
+from pandas._config.config import _registered_options
+probe["pandas options"] = {key: repr(pd.get_option(key)) for key in sorted(_registered_options)}
+probe["matplotlib settings"] = {key: repr(value) for key, value in sorted(matplotlib.rcParams.items())}
+probe["matplotlib backend"] = matplotlib.get_backend()
 open(OUT, "w").write(json.dumps(probe))
 """
 
 
+def run_probe_in_a_new_kernel(tmp_path: Path, out: Path) -> dict:
+    """The probe, run by papermill in a kernel that jupyter_client launches as usual."""
+    import papermill
+
+    from analysis.runs import _kernel_name
+
+    folder = tmp_path / "launched" / "notebooks"
+    folder.mkdir(parents=True)
+    nb = json.loads(json.dumps(TINY_NOTEBOOK))
+    nb["cells"][1:] = [{"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
+                        "source": PROBE.replace("OUT", repr(str(out)))}]
+    (folder / "probe.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    papermill.execute_notebook(str(folder / "probe.ipynb"), str(folder / "out.ipynb"), cwd=str(folder),
+                               kernel_name=_kernel_name(), progress_bar=False)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked from a template on Linux only")
 def test_a_forked_kernel_starts_as_a_new_kernel_would_and_nothing_outlives_a_killed_batch(tmp_path):
-    """The kernel a batch forks from its template has imported nothing of the notebook's own (pandas,
-    matplotlib), so they configure themselves for a kernel, in the run's working directory, as in a
-    kernel that jupyter_client starts anew. Killing the batch (SIGKILL, mid-cell) takes its worker,
-    the template and the kernel with it."""
+    """A kernel the batch forks from its template shows a notebook what a kernel that jupyter_client
+    starts anew shows it: every pandas option and matplotlib setting, the backend, its own session,
+    the launcher's argv and path, though the template imported pandas and matplotlib already.
+    Killing the batch (SIGKILL, mid-cell) takes its worker, the template and the kernel with it."""
     import signal
 
     out = tmp_path / "probe.json"
     nb = json.loads(json.dumps(TINY_NOTEBOOK))
     nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
                            "source": PROBE.replace("OUT", repr(str(out))) + "import time\ntime.sleep(120)\n"})
-    root = tiny_project(tmp_path, "runs:\n  - name: probe\n    notebook: tiny.ipynb\n    figures: [f]\n")
-    (root / "notebooks" / "tiny.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    # The template imports pandas and matplotlib after its first fork: the probe is the second run.
+    root = tiny_project(tmp_path, "runs:\n  - {name: first, notebook: tiny.ipynb, figures: [f]}\n"
+                                  "  - {name: probe, notebook: probe.ipynb, figures: []}\n")
+    (root / "notebooks" / "probe.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--jobs", "1"], cwd=root,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while not out.exists() or not out.read_text(encoding="utf-8").endswith("}"):  # the cell is running
@@ -383,10 +405,17 @@ def test_a_forked_kernel_starts_as_a_new_kernel_would_and_nothing_outlives_a_kil
     while processes_in(root / "build") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_in(root / "build") == set()
-    probe = json.loads(out.read_text(encoding="utf-8"))
-    assert "kernels.py" in probe.pop("parent")  # forked by the template, not launched the usual way
-    stage = probe.pop("working directory")
+    forked = json.loads(out.read_text(encoding="utf-8"))
+    assert "kernels.py" in forked.pop("parent")  # forked by the template, not launched the usual way
+    stage = forked.pop("working directory")
     assert stage.startswith(str(root / "build" / "stage" / "worker-")) and stage.endswith("/notebooks")
-    assert [entry for entry in probe.pop("python path") if str(root) in entry] == []  # as the kernel's launcher leaves it
-    assert probe == {"pandas imported before the cell": False, "argv0": "ipykernel_launcher.py", "own session": True,
-                     "pandas max_columns": 20, "matplotlib backend": "module://matplotlib_inline.backend_inline"}
+    launched = run_probe_in_a_new_kernel(tmp_path, tmp_path / "launched.json")
+    assert "kernels.py" not in launched.pop("parent")  # launched by jupyter_client from this process
+    launched.pop("working directory")
+    assert forked.pop("modules before the cell") == ["analysis"]  # the template imported pandas and matplotlib
+    assert launched.pop("modules before the cell") == ["analysis", "matplotlib", "pandas"]
+    path = forked.pop("python path")
+    assert path == launched.pop("python path") and not [entry for entry in path if str(tmp_path) in entry]
+    differ = {section: {k: (v, launched[section].get(k)) for k, v in values.items() if launched[section].get(k) != v}
+              for section, values in forked.items() if isinstance(values, dict)}
+    assert forked == launched, differ  # every pandas option and matplotlib setting, the backend, argv, session
