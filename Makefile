@@ -41,13 +41,16 @@ figures: $(READY) ## regenerate everything derived from the data: figures, noteb
 	$(PY) -m analysis run
 	$(PY) -m analysis docs
 
+# Tests run in parallel processes (pytest-xdist), a test file to each, beside the one regeneration they share.
+PARALLEL := -n auto --dist loadfile
+
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
-	$(PY) -m pytest
+	$(PY) -m pytest $(PARALLEL)
 
 CORE_TESTS := not browser and not server and not params and not publish
 
 test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish
-	$(PY) -m pytest -m "$(CORE_TESTS)"
+	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)"
 
 validate: $(READY) ## check the data package
 	$(PY) -m analysis validate data

@@ -34,7 +34,7 @@ from batch import Repetition, count_runs, breakdown_section, floor_batch, run_re
 from common import Timed, child_env, copy_project, machine, make_stamp_status, markdown_table, progress, REPO
 from imports import import_cost, import_section
 from setup_time import time_pip_setup, time_project_setup
-from suite import CORE, run_tests
+from suite import CORE, PARALLEL, run_tests
 
 RESULTS = REPO / "benchmarks" / "results.md"
 MAX_RATIO = 1.15
@@ -181,7 +181,8 @@ def method_notes(stamp: str, repeat: int) -> list[str]:
         "no-op: `analysis run` again on the state the full run left. one-change: then the first letter of "
         "the first summary in data/events.csv is changed and `analysis run` brings that state up to date; "
         "the file is restored afterwards.",
-        f"tests: `.venv/bin/python -m pytest -q -p no:cacheprovider` in the copy, with `-m \"{CORE}\"` for the "
+        f"tests: `.venv/bin/python -m pytest -q -p no:cacheprovider {' '.join(PARALLEL)}` in the copy (as `make test` "
+        f"runs it, in parallel processes), with `-m \"{CORE}\"` for the "
         "core tests (`make test-core`), without for all (`make test`); the "
         "copy's committed figures/ and notebooks/ are the working tree's, so stale-output tests report on those.",
         "set-up: each in a new folder with only Makefile, pins, pyproject.toml, README.md and analysis/, a new "

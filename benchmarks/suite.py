@@ -8,14 +8,15 @@ from pathlib import Path
 from common import VENV_PYTHON, Timed, run_measured
 
 CORE = "not browser and not server and not params and not publish"  # the Makefile's CORE_TESTS
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # the Makefile's PARALLEL
 
 
 def run_tests(root: Path, env: dict, core: bool) -> tuple[Timed, str, list[str]]:
     """Time pytest once in the copy; return the timing, pytest's outcome counts and the ids of the
     tests that failed or errored."""
     marks = ["-m", CORE] if core else []
-    timed = run_measured([str(root / VENV_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *marks], root, env,
-                         check=False)
+    command = [str(root / VENV_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *PARALLEL, *marks]
+    timed = run_measured(command, root, env, check=False)
     lines = [line for line in timed.stdout.splitlines() if line.strip()]
     outcome = re.sub(r"\s+in [\d.]+s.*$", "", lines[-1].strip("= ")) if lines else "no output"
     failed = [f"{kind} {test}" for kind, test in re.findall(r"^(FAILED|ERROR) (\S+)", timed.stdout, re.M)]

@@ -2,17 +2,19 @@
 
 The full regeneration (every run of notebooks/runs.yaml, executed once into a temporary folder)
 is shared by the stale-output tests and the nbval comparison: each notebook run is executed once
-per test session and compared once. It starts in the background as soon as collection shows a
-test needs it, so the other tests run while its kernels start up and wait.
+per test run and compared once, also when pytest-xdist spreads the tests over several processes
+(`make test` does). It starts in the background as soon as collection shows a test needs it, so
+the other tests run while it works.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import shutil
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -106,35 +108,65 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_site(ROOT, out)
     return out
 class Regeneration:
-    """``python -m analysis run --force`` on the committed project, writing into a temporary folder."""
+    """``python -m analysis run --force`` on the committed project, once per test run, into ``shared``.
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="regen-"))
-        self.log = open(self.folder / "batch.log", "w+", encoding="utf-8")
-        # One worker: it keeps one core busy while the other tests (one process) use the other, and
-        # it still finishes before them.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "analysis", "run", "--force", "--jobs", "1", "--root", str(ROOT),
-             "--figures-dir", str(self.folder / "figures"), "--notebooks-dir", str(self.folder / "notebooks"),
-             "--build-dir", str(self.folder / "build")],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+    With pytest-xdist every worker collects the whole suite: the first one to need the regeneration
+    starts it (a lock file in the run's shared temporary folder decides), the others wait for the
+    same folder. The worker that started it sees it through before it exits, so nothing is left
+    running and no other worker waits in vain.
+    """
+
+    def __init__(self, shared: Path) -> None:
+        self.folder = shared / "regeneration"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process: subprocess.Popen | None = None
+        with open(self.folder / "start.lock", "a+", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if (self.folder / "batch.log").exists():
+                return  # another worker started it
+            self.log = open(self.folder / "batch.log", "w", encoding="utf-8")
+            # One batch worker: `make test` runs the tests in two processes beside it, and on two cores
+            # that finishes sooner than two batch workers competing with them.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "analysis", "run", "--force", "--jobs", "1", "--root", str(ROOT),
+                 "--figures-dir", str(self.folder / "figures"), "--notebooks-dir", str(self.folder / "notebooks"),
+                 "--build-dir", str(self.folder / "build")],
+                stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def _finish(self) -> None:
+        """In the worker that started the batch: wait for it and record its exit status for the others."""
+        code = self.process.wait(timeout=1200)
+        self.log.close()
+        (self.folder / "exit.tmp").write_text(str(code), encoding="utf-8")
+        (self.folder / "exit.tmp").replace(self.folder / "exit")
 
     def wait(self) -> Path:
         """Wait for the batch; return the folder holding figures/, notebooks/ and build/runs/."""
-        code = self.process.wait(timeout=1200)
-        self.log.seek(0)
-        assert code == 0, self.log.read()[-6000:]
+        if self.process is not None and not (self.folder / "exit").exists():
+            self._finish()
+        deadline = time.monotonic() + 1200
+        while not (self.folder / "exit").exists():
+            assert time.monotonic() < deadline, "the regeneration did not finish"
+            time.sleep(0.1)
+        code = int((self.folder / "exit").read_text(encoding="utf-8"))
+        assert code == 0, (self.folder / "batch.log").read_text(encoding="utf-8")[-6000:]
         return self.folder
 
-    def close(self) -> None:
-        if self.process.poll() is None:
+    def close(self, interrupted: bool) -> None:
+        if self.process is None or (self.folder / "exit").exists():
+            return
+        if interrupted:
             self.process.kill()
-            self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._finish()
 
 
 _regeneration: Regeneration | None = None
+
+
+def shared_temp(config: pytest.Config) -> Path:
+    """This test run's temporary folder, shared by all pytest-xdist workers (pytest keeps the last three)."""
+    base = config._tmp_path_factory.getbasetemp()  # noqa: SLF001  # the session's, before any fixture runs
+    return base.parent if hasattr(config, "workerinput") else base
 
 
 def uses_regeneration(item: pytest.Item) -> bool:
@@ -150,18 +182,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the regeneration early if any selected test uses it (and not at all otherwise)."""
     global _regeneration
     if _regeneration is None and any(uses_regeneration(item) for item in session.items):
-        _regeneration = Regeneration()
+        _regeneration = Regeneration(shared_temp(session.config))
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _regeneration is not None:
-        _regeneration.close()
+        _regeneration.close(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
 
 @pytest.fixture(scope="session")
-def regenerated() -> Path:
+def regenerated(pytestconfig: pytest.Config) -> Path:
     """A folder with every run's outputs regenerated from the committed data, notebooks and code."""
     global _regeneration
     if _regeneration is None:  # e.g. a plugin collected items without the hook above
-        _regeneration = Regeneration()
+        _regeneration = Regeneration(shared_temp(pytestconfig))
     return _regeneration.wait()
