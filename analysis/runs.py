@@ -528,8 +528,10 @@ def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
 
     executed = paths.build / "runs" / f"{run.name}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
+    # request_save_on_cell_execute=False: papermill writes the executed notebook once, at the end (or
+    # when a cell fails), instead of serialising and validating it twice per cell.
     options = dict(parameters=run.parameters or None, kernel_name=kernel, progress_bar=False, log_output=False,
-                   report_mode=False, kernel_manager_class=_ipc_kernel_manager())
+                   report_mode=False, kernel_manager_class=_ipc_kernel_manager(), request_save_on_cell_execute=False)
     if _supply is None:
         folder = paths.build / "stage" / run.name
         shutil.rmtree(folder, ignore_errors=True)

@@ -14,6 +14,7 @@ import fcntl
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,6 +133,10 @@ class Regeneration:
                  "--figures-dir", str(self.folder / "figures"), "--notebooks-dir", str(self.folder / "notebooks"),
                  "--build-dir", str(self.folder / "build")],
                 stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        # Records the exit status as soon as the batch ends: under xdist the process that started it may
+        # be busy with tests that do not need it while the others wait for it.
+        self.recorder = threading.Thread(target=self._finish, daemon=True)
+        self.recorder.start()
 
     def _finish(self) -> None:
         """In the worker that started the batch: wait for it and record its exit status for the others."""
@@ -142,8 +147,6 @@ class Regeneration:
 
     def wait(self) -> Path:
         """Wait for the batch; return the folder holding figures/, notebooks/ and build/runs/."""
-        if self.process is not None and not (self.folder / "exit").exists():
-            self._finish()
         deadline = time.monotonic() + 1200
         while not (self.folder / "exit").exists():
             assert time.monotonic() < deadline, "the regeneration did not finish"
@@ -153,11 +156,12 @@ class Regeneration:
         return self.folder
 
     def close(self, interrupted: bool) -> None:
-        if self.process is None or (self.folder / "exit").exists():
+        """In the process that started the batch: see it through (or stop it, if the tests were interrupted)."""
+        if self.process is None:
             return
         if interrupted:
             self.process.kill()
-        self._finish()
+        self.recorder.join(timeout=1200)
 
 
 _regeneration: Regeneration | None = None

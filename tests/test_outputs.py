@@ -1,0 +1,72 @@
+"""Committed outputs are what the committed data, notebooks and library produce: the manifest's
+input hashes match today's inputs, and the session's regeneration (tests/conftest.py) reproduces
+every committed figure and notebook byte for byte, each run in a kernel of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from analysis.runs import RUNS_FILE, Paths, code_hash, data_hash, read_manifest, read_runs, run_inputs_hash
+from conftest import ROOT
+
+STALE = "committed outputs are stale: run `make figures` and commit figures/ and notebooks/"
+
+
+def test_manifest_matches_current_inputs():
+    """Fast check: every run's recorded input hash equals the hash of today's notebook, data and code."""
+    paths = Paths(root=ROOT, figures=ROOT / "figures", notebooks=ROOT / "notebooks", build=ROOT / "build")
+    manifest = read_manifest(paths.figures)
+    code = code_hash(ROOT)
+    for run in read_runs(ROOT / RUNS_FILE):
+        data = data_hash(ROOT / "data", run.tables)
+        recorded = manifest["runs"].get(run.name, {}).get("inputs_sha256")
+        assert recorded == run_inputs_hash(run, paths, data, code), f"run {run.name!r}: {STALE}"
+        for name in run.figures:
+            assert manifest["figures"][name]["data_sha256"] == data
+
+
+def test_regenerated_figures_equal_committed(regenerated):
+    committed = sorted(p.name for p in (ROOT / "figures").iterdir())
+    assert sorted(p.name for p in (regenerated / "figures").iterdir()) == committed
+    for name in committed:
+        assert (regenerated / "figures" / name).read_bytes() == (ROOT / "figures" / name).read_bytes(), f"{name}: {STALE}"
+
+
+def test_regenerated_notebooks_equal_committed(regenerated):
+    for run in read_runs(ROOT / RUNS_FILE):
+        if run.publish:
+            fresh = (regenerated / "notebooks" / run.notebook).read_bytes()
+            assert fresh == (ROOT / "notebooks" / run.notebook).read_bytes(), f"{run.notebook}: {STALE}"
+
+
+def test_published_notebooks_ran_top_to_bottom():
+    for run in read_runs(ROOT / RUNS_FILE):
+        if not run.publish:
+            continue
+        nb = json.loads((ROOT / "notebooks" / run.notebook).read_text(encoding="utf-8"))
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), run.notebook
+        assert "papermill" not in nb["metadata"]
+        errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"]
+        assert not errors
+
+
+def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
+    """Kernels started ahead of their run (analysis.runs.KernelSupply) are never shared or reused:
+    in every executed run, counting starts at 1 and goes up by one per cell (a kernel that had run
+    anything before would count on from there); and once the batch is over, no process of ours
+    still has its working directory in the batch's folders (a kernel left behind would)."""
+    for run in read_runs(ROOT / RUNS_FILE):
+        nb = json.loads((regenerated / "build" / "runs" / f"{run.name}.ipynb").read_text(encoding="utf-8"))
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), run.name
+    left = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(regenerated) in os.readlink(proc / "cwd"):
+                left.append(proc.name)
+        except OSError:  # not ours, or gone
+            continue
+    assert not left, f"processes still running in {regenerated}: {left}"
