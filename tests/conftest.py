@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -108,6 +109,20 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "site"
     build_site(ROOT, out)
     return out
+
+
+def processes_in(folder: Path) -> set[int]:
+    """Ids of the live processes whose working directory lies in ``folder`` (batch workers, kernels)."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.add(int(proc.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            pass
+    return found
+
+
 class Regeneration:
     """``python -m analysis run --force`` on the committed project, once per test run, into ``shared``.
 

@@ -5,11 +5,9 @@ every committed figure and notebook byte for byte, each run in a kernel of its o
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 from analysis.runs import RUNS_FILE, Paths, code_hash, data_hash, read_manifest, read_runs, run_inputs_hash
-from conftest import ROOT
+from conftest import ROOT, processes_in
 
 STALE = "committed outputs are stale: run `make figures` and commit figures/ and notebooks/"
 
@@ -62,11 +60,5 @@ def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
         nb = json.loads((regenerated / "build" / "runs" / f"{run.name}.ipynb").read_text(encoding="utf-8"))
         counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1)), run.name
-    left = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if str(regenerated) in os.readlink(proc / "cwd"):
-                left.append(proc.name)
-        except OSError:  # not ours, or gone
-            continue
+    left = processes_in(regenerated)
     assert not left, f"processes still running in {regenerated}: {left}"

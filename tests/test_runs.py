@@ -4,7 +4,6 @@ die with the batch. (That the committed outputs are current is tests/test_output
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis.runs import RUNS_FILE, Paths, code_hash, data_hash, read_manifest, read_runs, run_inputs_hash
-from conftest import ROOT
+from conftest import ROOT, processes_in
 
 def make_project(tmp_path: Path) -> Path:
     """A copy of the project: library, data, notebooks and committed figures."""
@@ -270,18 +269,6 @@ def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
     with (root / "analysis" / "gaps.py").open("a", encoding="utf-8") as f:
         f.write("\n# a changed rule\n")
     assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
-def processes_in(folder: Path) -> set[int]:
-    """Ids of the live processes whose working directory lies in ``folder`` (batch workers, kernels)."""
-    found = set()
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")).is_relative_to(folder):
-                found.add(int(proc.name))
-        except OSError:  # gone meanwhile, or not ours to read
-            pass
-    return found
-
-
 PROBE = """import json, os, sys
 probe = {"modules before the cell": sorted(m for m in ("pandas", "matplotlib", "analysis") if m not in sys.modules),
          "working directory": os.getcwd(), "python path": sys.path, "argv0": os.path.basename(sys.argv[0]),
