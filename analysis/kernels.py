@@ -3,11 +3,11 @@ for Python's start-up and the imports of ipykernel, IPython, pandas and matplotl
 
 A batch worker starts one template process (this file, run by the kernel's own interpreter). The
 template imports what a kernel imports before it runs any code, and, from the second kernel on, the
-libraries the notebooks import first, as they would be imported inside a kernel. For each kernel the worker
-asks for, it forks a child that becomes the kernel (``ipykernel_launcher`` with the kernel's
-arguments, working directory, environment and log file) and answers with the child's process id.
-The child is a new process: nothing any notebook ran exists in it, and its execution count starts
-at 1.
+libraries the notebooks import first, as they would be imported inside a kernel. For each kernel
+the worker asks for, it forks a child that becomes the kernel (``ipykernel_launcher`` with the
+kernel's arguments, working directory, environment and log file) and answers with the child's
+process id. The child is a new process: nothing any notebook ran exists in it, and its execution
+count starts at 1.
 
 Only Linux: the template and its kernels are tied to the worker with ``PR_SET_PDEATHSIG``, so that
 nothing outlives a batch that is killed. Elsewhere, or for a kernel command that is not
@@ -32,12 +32,13 @@ KERNEL_IMPORTS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshe
 LIBRARY_IMPORTS = ("pandas", "matplotlib", "matplotlib.figure")
 
 LAUNCHER = "ipykernel_launcher"
+LINUX = sys.platform.startswith("linux")  # PR_SET_PDEATHSIG, and /proc for a forked kernel's state
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> None:
     """Ask Linux to send ``sig`` to this process when its parent dies; exit now if it already has."""
-    if not sys.platform.startswith("linux"):
+    if not LINUX:
         return
     import ctypes
 
@@ -49,7 +50,7 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
 
 def forkable(kernel_cmd: list[str]) -> bool:
     """Whether a template can start this kernel command: ``PYTHON [-X...] -m ipykernel_launcher ARGS`` on Linux."""
-    if not sys.platform.startswith("linux") or LAUNCHER not in kernel_cmd:
+    if not LINUX or LAUNCHER not in kernel_cmd:
         return False
     at = kernel_cmd.index(LAUNCHER)
     return at >= 2 and kernel_cmd[at - 1] == "-m" and all(a.startswith("-X") for a in kernel_cmd[1:at - 1])
@@ -75,7 +76,7 @@ class ForkedKernel:
                     state = fh.read().rsplit(")", 1)[1].split()[0]
                 if state in ("Z", "X"):
                     self.returncode = 0
-            except (FileNotFoundError, ProcessLookupError):
+            except FileNotFoundError:  # reaped by the template: gone
                 self.returncode = 0
         return self.returncode
 
@@ -105,7 +106,6 @@ class Template:
     """The worker's side of a template process: start it once, then ask it for kernels."""
 
     def __init__(self, python: str, cwd: Path) -> None:
-        self.python = python
         # Run by path, not as ``-m analysis.kernels``: the kernels must not inherit the analysis package
         # already imported from wherever the batch runs, but import it as a new kernel would.
         code = f"import runpy; runpy.run_path({os.path.abspath(__file__)!r}, run_name='__main__')"
@@ -177,8 +177,9 @@ def _import_as_in_a_kernel(names: tuple[str, ...]) -> None:
     Some libraries settle defaults as they are imported by asking where they run: pandas picks its
     display width by whether ``get_ipython()`` returns a shell with a kernel and its display
     encoding from ``sys.stdout``, and matplotlib reads ``MPLBACKEND``, which ipykernel sets before
-    any code runs. They are answered here as a kernel would answer them; ``tests/test_runs.py`` compares every pandas option and matplotlib setting in
-    a forked kernel with those of a kernel started anew.
+    any code runs. They are answered here as a kernel would answer them; ``tests/test_runs.py``
+    compares every pandas option and matplotlib setting in a forked kernel with those of a kernel
+    started anew.
     """
     import builtins
     import importlib

@@ -343,7 +343,8 @@ def _ipc_kernel_manager() -> type:
             log = os.environ.get(KERNEL_LOG_ENV)
             template = _supply.template if _supply is not None else None
             if template is not None and forkable(kernel_cmd):
-                kernel = template.fork(kernel_cmd, str(kw.get("cwd") or os.getcwd()), dict(kw.get("env") or os.environ), log)
+                kernel = template.fork(kernel_cmd, str(kw.get("cwd") or os.getcwd()), dict(kw.get("env") or os.environ),
+                                       log)
                 provisioner = self.provisioner
                 provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, kernel.pid
                 provisioner.cwd = kw.get("cwd")
