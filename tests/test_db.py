@@ -182,12 +182,12 @@ def test_everything_about_one_victim(get):
     assert parts["death"] == ["whitworth"]
     # events.csv: ev-d-01..ev-d-10 and ev-d-12 have victim_id whitworth.
     assert sorted(parts["event"]) == sorted([f"ev-d-{i:02d}" for i in range(1, 11)] + ["ev-d-12"])
-    assert sorted(parts["opportunity missed in his investigation"]) == [f"op-d-0{i}" for i in range(1, 8)]
-    # findings.csv: seven have victim_id whitworth; four others name a Whitworth opportunity.
+    assert sorted(parts["opportunity missed in his investigation"]) == [f"op-d-0{i}" for i in range(1, 9)]
+    # findings.csv: seven have victim_id whitworth; three others name a Whitworth opportunity.
     assert set(parts["finding"]) == {
         "fd-jury-whitworth-conclusion", "fd-jury-whitworth-contribution", "fd-orig-whitworth-conclusion",
         "fd-jury-whitworth-failing-01", "fd-jury-whitworth-failing-02", "fd-jury-whitworth-failing-03",
-        "fd-jury-whitworth-failing-04", "fd-jury-failing-linking", "fd-pfd-01", "fd-pfd-05", "fd-pfd-suspicious"}
+        "fd-jury-whitworth-failing-04", "fd-jury-failing-linking", "fd-pfd-01", "fd-pfd-05"}
     assert len(parts["opportunity missed before his death"]) == 14
     # A full name, in any case, finds the same rows.
     assert rows(get, f"/{DB}/about_victim.json?victim=daniel+WHITWORTH") == got

@@ -190,9 +190,10 @@ def test_jury_credits_after_the_audit(case):
     jury = credits[credits["credit"] == "jury"].set_index("opportunity_id")["strength"].to_dict()
     # op-w-04: the BBC reports the jury saying a murder team should have taken over (explicit);
     # op-k-03/op-d-05 rest on the general finding that the deaths were not linked;
+    # op-d-08 rests on the general finding on the specialist crime command's part in the Whitworth investigation;
     # op-t-01/op-t-02 are outside the jury's question (the three investigations before Taylor's death).
     assert jury == {"op-w-04": "explicit", "op-w-06": "explicit", "op-d-01": "explicit",
-                    "op-k-03": "general", "op-d-05": "general"}
+                    "op-k-03": "general", "op-d-05": "general", "op-d-08": "general"}
     assert set(gap_table(case, identified_by="jury:explicit")["opportunity_id"]) == {"op-w-04", "op-w-06", "op-d-01"}
     assert not (credits["credit"] == "court").any()  # the prosecution's case at trial is not a court's finding
 

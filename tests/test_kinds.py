@@ -77,10 +77,10 @@ def wrong_category(tmp_path):
 
 def test_theme_guard_catches_a_wrong_category(tmp_path):
     found = kinds.theme_mismatches(wrong_category(tmp_path), "category")
-    # The coroner's concern on categorising deaths (fd-pfd-01) and her criticism (fd-pfd-suspicious) both name op-k-05.
+    # The coroner's concern on categorising deaths (fd-pfd-01) names op-k-05; the press report of her criticism
+    # (fd-pfd-suspicious) is the same concern and names no opportunity.
     assert sorted(zip(found["finding_id"], found["opportunity_id"], found["expected"], found["recorded"])) == [
-        ("fd-pfd-01", "op-k-05", "classification", "lines_of_enquiry"),
-        ("fd-pfd-suspicious", "op-k-05", "classification", "lines_of_enquiry")]
+        ("fd-pfd-01", "op-k-05", "classification", "lines_of_enquiry")]
 
 
 def guard_cells(notebook: str) -> list[str]:
@@ -110,9 +110,10 @@ def test_notebook_05_unit_guard_fails_without_the_homicide_command(tmp_path):
     shutil.copytree(DATA, data)
     opps = data / "opportunities.csv"
     text = opps.read_text(encoding="utf-8")
-    # Were the MIT's refusal (op-w-04) recorded as a borough decision, the jury's finding on the specialist
-    # crime command would name a row without that unit, and no jury-identified row would be the command's.
-    text = text.replace(",ownership,homicide_command,", ",ownership,borough,", 1)
+    # Were the MIT's refusals (op-w-04, op-d-08) recorded as borough decisions, the jury's findings on the
+    # specialist crime command would name rows without that unit, and no jury-identified row would be the command's.
+    assert text.count(",ownership,homicide_command,") == 2
+    text = text.replace(",ownership,homicide_command,", ",ownership,borough,")
     opps.write_text(text, encoding="utf-8")
     case = load_case(data)
     assert not kinds.theme_mismatches(case, "unit").empty
