@@ -113,8 +113,9 @@ def _run(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from analysis.docs import update_readme
 
-    changed = update_readme(args.readme, args.data)
-    print(f"{args.readme}: {'generated sections updated' if changed else 'generated sections already up to date'}")
+    changed = update_readme(args.readme, args.data, args.dictionary)
+    print(f"{args.readme} and its data dictionary: "
+          f"{'generated sections updated' if changed else 'generated sections already up to date'}")
     return 0
 
 
@@ -253,9 +254,11 @@ def _parser() -> argparse.ArgumentParser:
     changes.add_argument("-m", "--message", default=None, metavar="WHY", help="with --release: why, in a sentence")
     changes.set_defaults(command=_changes)
 
-    docs = sub.add_parser("docs", help="regenerate the README's data dictionary and headline numbers from the data")
+    docs = sub.add_parser("docs", help="regenerate the README's headline numbers and citation, and docs/data-dictionary.md, from the data")
     docs.add_argument("--readme", default=Path("README.md"), type=Path)
     docs.add_argument("--data", default=Path("data"), type=Path)
+    docs.add_argument("--dictionary", default=None, type=Path, metavar="PATH",
+                      help="where the data dictionary goes (default: docs/data-dictionary.md beside the README)")
     docs.set_defaults(command=_docs)
 
     db = sub.add_parser("db", help="build the SQLite database for Datasette (and its metadata) from the checked data")
