@@ -205,7 +205,7 @@ def test_metadata_carries_licence_and_descriptions(get):
     tables = meta["databases"][DB]["tables"]
     assert tables["opportunities"]["description"] == package["resources"][2]["description"]
     assert tables["opportunities"]["columns"]["would_have"].startswith("What doing it would have revealed")
-    assert tables["opportunities"]["facets"] == ["investigation", "identified_by"]
+    assert tables["opportunities"]["facets"] == ["investigation"]  # the ;-lists are faceted on their link tables
     assert tables["victims"]["label_column"] == "name"
     assert "next_death" in tables["gaps_found"]["columns"]
     # and Datasette shows them: the licence on every page, a column's description on its table.
