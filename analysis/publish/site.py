@@ -456,7 +456,8 @@ def reader_pages(site: Site) -> None:
         else:
             body = Markup("<pre class=\"file\">{}</pre>").format(text)
             title = f"How to cite the record: {name}"
-        site.write(page, "doc.html", title=title, body=body, source=name, download=name)
+        site.write(page, "doc.html", title=title, body=body, source=name,
+                   download=name if (site.out / name).is_file() else None)
 
 
 def _home(site: Site, notebooks: list[dict]) -> None:
