@@ -190,8 +190,9 @@ def notebook_parameters(path: Path) -> tuple[list[tuple[str, str, str]], dict]:
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             for line in cell.source.splitlines():
-                match = re.match(r"^([A-Za-z_]\w*)\s*=\s*(.*?)\s*(?:#\s*(.*))?$", line)
+                match = re.match(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=\s*(.*?)\s*(?:#\s*(.*))?$", line)
                 if match:
-                    declared.append((match.group(1), match.group(2), match.group(3) or ""))
+                    comment = re.sub(r"^type:\s*\S+\s*", "", match.group(3) or "")
+                    declared.append((match.group(1), match.group(2), comment))
     injected = dict(nb.metadata.get("papermill", {}).get("parameters", {}) or {})
     return declared, injected

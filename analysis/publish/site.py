@@ -38,6 +38,7 @@ from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
 from analysis.plots import BODY_LABELS
 from analysis.publish import reader
+from analysis.publish.db import fts_columns
 from analysis.publish.timelinejs import display_interval, kind_label, timeline
 from analysis.schema import read_tables
 
@@ -223,10 +224,15 @@ class Site:
         target.write_text(html_text, encoding="utf-8")
         self.pages.append(page)
 
-    def index(self, title: str, url: str, *texts: object) -> None:
-        """Add an entry to the offline search index: its title, address and words."""
-        words = " ".join(reader.plain(t) for t in texts if not _missing(t) and not isinstance(t, pd.Timestamp))
-        self.search.append({"t": title, "u": url, "x": words})
+    def index(self, title: str, url: str, *texts: object, keys: tuple = ()) -> None:
+        """Add an entry to the offline search index: its title, address and words (shown in a result),
+        and ``keys`` (ids and codes: found by a search, never shown)."""
+        def words(values: tuple) -> str:
+            return " ".join(reader.plain(t) for t in values if not _missing(t) and not isinstance(t, pd.Timestamp))
+        entry = {"t": title, "u": url, "x": words(texts)}
+        if keys:
+            entry["k"] = words(keys)
+        self.search.append(entry)
 
 
 def _environment() -> Environment:
@@ -348,7 +354,9 @@ def _tables(site: Site) -> None:
         for row in frame.to_dict("records"):
             rid = row[spec.primary_key]
             url = f"opportunities/{rid}.html" if name == "opportunities" else f"record/{name}.html#{rid}"
-            site.index(f"{SINGULAR.get(name, name)} {rid}", url, *row.values())
+            free = fts_columns(spec)  # the sentences a result shows; ids and codes are only searched
+            site.index(f"{SINGULAR.get(name, name)} {rid}", url, *(row[c] for c in free if c in row),
+                       keys=tuple(v for c, v in row.items() if c not in free))
 
 
 def _opportunities(site: Site) -> None:
