@@ -73,6 +73,9 @@ def markdown(text: str, rewrite=None) -> Markup:
     body = markdown2html(text)
     body = re.sub(r'<a class="anchor-link" href="#[^"]*">&#182;</a>', "", body)
     body = re.sub(r'(<h[1-6] id=")([^"]*)(")', lambda m: m.group(1) + slug(html.unescape(m.group(2)).replace("-", " ")) + m.group(3), body)
+    # wide tables scroll inside their own box, as the site's other tables do (and say so to a screen reader)
+    body = body.replace("<table>", '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>')
+    body = body.replace("</table>", "</table></div>")
     if rewrite is not None:
         body = re.sub(r'(<a href=")([^"]*)(")', lambda m: m.group(1) + html.escape(rewrite(html.unescape(m.group(2)))) + m.group(3), body)
     return Markup(body)
