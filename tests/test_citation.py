@@ -74,3 +74,18 @@ def test_datasette_metadata_gives_the_records_version():
     for table in meta["databases"]["port-inquests"]["tables"].values():
         assert "`" not in table.get("description", "")
         assert not any("`" in d for d in table.get("columns", {}).values())
+
+
+def test_the_readme_is_a_front_door_linking_every_reference_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    headings = re.findall(r"^## (.+)$", readme, re.M)
+    for wanted in ("Headline results", "Two commands", "Ways in", "How to cite", "How to report or correct a fact",
+                   "Licences", "Anonymity and ethics"):
+        assert wanted in headings, wanted
+    # the two commands come first, before any reference
+    assert readme.index("make figures") < readme.index("## Ways in") < readme.index("## Reference")
+    for way in ("make site", "make serve", "make lab", "papermill", "python -m analysis"):
+        assert way in readme.split("## Ways in", 1)[1].split("\n## ", 1)[0], way
+    for doc in (ROOT / "docs").glob("*.md"):  # every reference page is linked from the front door
+        assert f"](docs/{doc.name})" in readme, doc.name
