@@ -23,8 +23,9 @@ TEXT_PAGES = {"README.md": "readme.html", "CHANGES.md": "changes.html", "CITATIO
 #: The two reference pages a reader needs most, also at the site's top level.
 DEFINITIONS, GLOSSARY = "definitions.html", "glossary.html"
 
-#: Elements whose text is never turned into a link (already a link, code, headings' own anchors...).
-_NO_LINKS = {"a", "code", "pre", "script", "style", "title", "textarea", "button", "label", "summary", "option"}
+#: Elements whose text is never turned into a link: links, code, headings, form controls, scripts.
+_NO_LINKS = {"a", "code", "pre", "script", "style", "title", "textarea", "button", "label", "summary", "option",
+             "h1", "h2", "h3", "h4", "h5", "h6"}
 _GLOSSARY_LINE = re.compile(r"^- \*\*([A-Z][A-Za-z&]+)\*\*:\s*(.+)$", re.M)
 
 

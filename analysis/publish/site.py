@@ -428,6 +428,19 @@ def _record_globals(site: Site) -> None:
                   for term, words in reader.glossary(site.root).items()}
     if (site.root / "README.md").is_file():
         site.terms["README"] = ("readme.html", "The project's README, as a page of this site")
+    if (site.root / "docs" / "definitions.md").is_file():  # the record's own terms, defined once
+        for phrase, anchor in DEFINED.items():
+            for spelled in (phrase, phrase.capitalize()):
+                site.terms[spelled] = (f"{reader.DEFINITIONS}#{anchor}", f"What “{phrase}” means here")
+
+
+#: Phrases of the record's own vocabulary, linked to their definition wherever a page uses them.
+DEFINED = {
+    "certainly before": "certainly-and-possibly-before-a-death",
+    "possibly before": "certainly-and-possibly-before-a-death",
+    "evidence grade": "evidence-grades-what-each-row-stands-on",
+    "next death": "the-gap-to-the-next-death",
+}
 
 
 def _credit(rec: Record, commit: str) -> str:
