@@ -37,7 +37,7 @@ $(READY): requirements.txt constraints.txt pyproject.toml
 
 setup: $(READY) ## create .venv with the pinned dependencies and the project kernel
 
-figures: $(READY) ## regenerate everything derived from the data: figures, notebook outputs, README headline and dictionary
+figures: $(READY) ## regenerate everything derived from the data: figures, notebook outputs, README headline and citation, docs/data-dictionary.md
 	$(PY) -m analysis run
 	$(PY) -m analysis docs
 
@@ -47,9 +47,9 @@ PARALLEL := -n auto --dist loadfile
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest $(PARALLEL)
 
-CORE_TESTS := not browser and not server and not params and not publish
+CORE_TESTS := not browser and not server and not params and not publish and not release
 
-test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish
+test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish, release
 	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)"
 
 validate: $(READY) ## check the data package
@@ -58,7 +58,7 @@ validate: $(READY) ## check the data package
 gaps: $(READY) ## print the gap table (opportunity -> next death)
 	$(PY) -m analysis gaps
 
-docs: $(READY) ## regenerate the README's data dictionary and headline numbers from data/
+docs: $(READY) ## regenerate the README's headline numbers and citation, and docs/data-dictionary.md, from data/
 	$(PY) -m analysis docs
 
 # JupyterLab refuses to run as root (as in most containers) unless told to; only then is the flag added.

@@ -113,8 +113,9 @@ def _run(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from analysis.docs import update_readme
 
-    changed = update_readme(args.readme, args.data)
-    print(f"{args.readme}: {'generated sections updated' if changed else 'generated sections already up to date'}")
+    changed = update_readme(args.readme, args.data, args.dictionary)
+    print(f"{args.readme} and its data dictionary: "
+          f"{'generated sections updated' if changed else 'generated sections already up to date'}")
     return 0
 
 
@@ -132,6 +133,8 @@ def _changes(args: argparse.Namespace) -> int:
     if args.hash:
         print(data_sha256(args.root / "data"))
         return 0
+    if args.release:
+        return _release(args)
     if args.check:
         problems = release_problems(args.root)
         for problem in problems:
@@ -146,6 +149,28 @@ def _changes(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MISSING
     sys.stdout.write(render(diffs, old, args.new, args.format))
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from analysis.changes import ReleaseError, release
+
+    if args.old or args.new or args.check:
+        print("error: --release takes no revisions and no --check: it diffs against the commit holding the last "
+              "recorded version's data", file=sys.stderr)
+        return EXIT_MISSING
+    try:
+        done = release(args.root, args.release, args.message or "")
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Released data version {done.new} (was {done.old}; the changes call for at least a {done.needed} release).")
+    print(f"Wrote {', '.join(str(p) for p in done.written)}; data sha256 {done.data_sha256}.")
+    print("The CHANGES.md entry (add the source of each correction to it if the message does not name it):\n")
+    print(done.entry.rstrip() + "\n")
+    print("Next: `make figures` (figures, notebooks and the README's generated sections, with the new version), "
+          "`make test`, then commit data/, CHANGES.md, CITATION.cff, README.md, docs/, figures/ and notebooks/ "
+          "together; rebuild what you publish with `make site` and `make db`.")
     return 0
 
 
@@ -223,11 +248,17 @@ def _parser() -> argparse.ArgumentParser:
     changes.add_argument("--hash", action="store_true", help="print the data hash a CHANGES.md heading records, and exit")
     changes.add_argument("--check", action="store_true",
                          help="check that data, datapackage.json version, CHANGES.md and CITATION.cff agree (exit 1 if not)")
+    changes.add_argument("--release", choices=("patch", "minor", "major"), default=None,
+                         help="record the data as a new version: bump datapackage.json and CITATION.cff, add a "
+                              "CHANGES.md entry listing the changed rows (refuses a smaller bump than they call for)")
+    changes.add_argument("-m", "--message", default=None, metavar="WHY", help="with --release: why, in a sentence")
     changes.set_defaults(command=_changes)
 
-    docs = sub.add_parser("docs", help="regenerate the README's data dictionary and headline numbers from the data")
+    docs = sub.add_parser("docs", help="regenerate the README's headline numbers and citation, and docs/data-dictionary.md, from the data")
     docs.add_argument("--readme", default=Path("README.md"), type=Path)
     docs.add_argument("--data", default=Path("data"), type=Path)
+    docs.add_argument("--dictionary", default=None, type=Path, metavar="PATH",
+                      help="where the data dictionary goes (default: docs/data-dictionary.md beside the README)")
     docs.set_defaults(command=_docs)
 
     db = sub.add_parser("db", help="build the SQLite database for Datasette (and its metadata) from the checked data")

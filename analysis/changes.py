@@ -17,13 +17,17 @@ Bump rules: *major* when a field is renamed or removed, *minor* when rows or fie
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.atomic import write_atomic
 from analysis.runs import data_hash
 
 #: A CHANGES.md version heading: version, date, data hash.
@@ -165,6 +169,15 @@ def render(diffs: list[TableDiff], old: str, new: str | None, fmt: str = "text")
     lines = [f"## Data changes from {old} to {target}" if md else f"Data changes from {old} to {target}", ""]
     bump = required_bump(diffs)
     lines += [f"Smallest version bump these call for: {bump or 'none'}.", ""]
+    lines += _items(diffs, md)
+    if all(d.empty for d in diffs):
+        lines.append("No differences in the data tables.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _items(diffs: list[TableDiff], md: bool) -> list[str]:
+    """The differences table by table, as text or Markdown lines."""
+    lines = []
     for d in diffs:
         if d.empty:
             continue
@@ -185,9 +198,7 @@ def render(diffs: list[TableDiff], old: str, new: str | None, fmt: str = "text")
             else:
                 lines.append(f"  ~ {i}: {f}: {_short(before)!r} -> {_short(after)!r}")
         lines.append("")
-    if all(d.empty for d in diffs):
-        lines.append("No differences in the data tables.")
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
 
 
 # --- versions -----------------------------------------------------------------------------
@@ -267,3 +278,177 @@ def release_problems(root: str | Path = ".") -> list[str]:
     if cited != version:
         problems.append(f"{citation}: version {cited!r} differs from data/datapackage.json's {version!r}")
     return problems
+
+
+# --- releasing a version ------------------------------------------------------------------
+
+LEVELS = ("patch", "minor", "major")
+
+
+class ReleaseError(Exception):
+    """A release that cannot be made as asked (the message says what to do instead)."""
+
+
+@dataclass
+class Released:
+    """What :func:`release` wrote."""
+
+    old: str  # the version before
+    new: str  # the version written
+    needed: str  # the smallest bump the changes call for
+    data_sha256: str
+    base: str  # the commit holding the previous version's data
+    entry: str  # the CHANGES.md entry
+    written: list[Path] = field(default_factory=list)
+
+
+def bump(version: str, level: str) -> str:
+    """``version`` raised by ``level``.
+
+    >>> bump("0.3.0", "patch"), bump("0.3.1", "minor"), bump("0.3.1", "major")
+    ('0.3.1', '0.4.0', '1.0.0')
+    """
+    match = SEMVER.match(version)
+    if not match or level not in LEVELS:
+        raise ValueError(f"cannot bump {version!r} by {level!r}")
+    major, minor, patch = map(int, match.groups())
+    if level == "major":
+        return f"{major + 1}.0.0"
+    if level == "minor":
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def data_sha256_at(root: Path, rev: str, data: str = "data") -> str | None:
+    """:func:`data_sha256` of ``data/`` as committed at ``rev`` (None if it has no descriptor there)."""
+    listed = subprocess.run(["git", "-C", str(root), "ls-tree", "--name-only", f"{rev}:{data}"],
+                            capture_output=True, text=True)
+    if listed.returncode != 0:
+        return None
+    names = [n for n in listed.stdout.split() if n == "datapackage.json" or n.endswith(".csv")]
+    if "datapackage.json" not in names:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            blob = subprocess.run(["git", "-C", str(root), "show", f"{rev}:{data}/{name}"], capture_output=True, check=True)
+            (Path(tmp) / name).write_bytes(blob.stdout)
+        return data_sha256(tmp)
+
+
+def released_revision(root: Path, digest: str, limit: int = 300) -> str | None:
+    """The newest commit (of HEAD's history) whose ``data/`` hashes to ``digest``, or None."""
+    log = subprocess.run(["git", "-C", str(root), "rev-list", f"--max-count={limit}", "HEAD", "--", "data"],
+                         capture_output=True, text=True)
+    if log.returncode != 0:
+        return None
+    for rev in log.stdout.split():
+        if data_sha256_at(root, rev) == digest:
+            return rev
+    return None
+
+
+def _needed(diffs: list[TableDiff]) -> tuple[str, str]:
+    """The smallest bump the row-level diff calls for, and why, in words. Data that differ in no
+    row or field (the descriptor's wording, a property of the package) call for a patch."""
+    removed = [f"{d.table}.{f}" for d in diffs for f in d.fields_removed]
+    if removed:
+        return "major", f"field(s) removed or renamed: {', '.join(removed)}"
+    added_fields = [f"{d.table}.{f}" for d in diffs for f in d.fields_added]
+    added_rows = sum(len(d.added) for d in diffs)
+    if added_fields or added_rows:
+        what = ([f"field(s) added: {', '.join(added_fields)}"] if added_fields else []) + (
+            [f"{added_rows} row(s) added"] if added_rows else [])
+        return "minor", "; ".join(what)
+    changed = len({(d.table, c[0]) for d in diffs for c in d.changed}) + sum(len(d.removed) for d in diffs)
+    if changed:
+        return "patch", f"{changed} row(s) corrected or removed"
+    return "patch", "the data package's descriptor changed, but no row or field"
+
+
+def citation_text(text: str, version: str, released: str, homepage: str) -> str:
+    """CITATION.cff's text with its ``version``, ``date-released`` and ``url`` (the data package's
+    ``homepage``; no ``url`` line while that is empty) set, every other line kept as it was."""
+    out, seen_url = [], False
+    for line in text.splitlines():
+        if re.match(r"^version:", line):
+            line = f'version: "{version}"'
+        elif re.match(r"^date-released:", line):
+            line = f'date-released: "{released}"'
+        elif re.match(r"^url:", line):
+            seen_url = True
+            if not homepage:
+                continue
+            line = f'url: "{homepage}"'
+        out.append(line)
+        if line.startswith("version:") and homepage and not seen_url and not re.search(r"^url:", text, re.M):
+            out.append(f'url: "{homepage}"')
+            seen_url = True
+    return "\n".join(out) + "\n"
+
+
+def release(root: str | Path, level: str, message: str, today: str | None = None) -> Released:
+    """Record the data as they are now as a new version: bump ``version`` in ``data/datapackage.json``
+    by ``level``, set it (and the release date, and the package's homepage as ``url``) in
+    ``CITATION.cff``, and add a ``CHANGES.md`` entry with ``message``, the data hash and every
+    changed row (the row-level diff from the commit holding the previous version's data).
+
+    Refuses (:class:`ReleaseError`, nothing written) when the data are already recorded, when the
+    version was bumped by hand, when no commit holds the previous version's data, or when ``level``
+    is smaller than the diff calls for. The three files are written only once all three are ready.
+    """
+    root = Path(root)
+    if level not in LEVELS:
+        raise ReleaseError(f"--release takes one of {', '.join(LEVELS)}, not {level!r}")
+    if not message.strip():
+        raise ReleaseError('say why in -m "..." (it opens the CHANGES.md entry)')
+    changes_md, citation, descriptor = root / "CHANGES.md", root / "CITATION.cff", root / "data" / "datapackage.json"
+    for path in (changes_md, citation, descriptor):
+        if not path.is_file():
+            raise ReleaseError(f"{path}: missing (a release writes it)")
+    releases = read_releases(changes_md)
+    if not releases:
+        raise ReleaseError(f"{changes_md}: no heading '## X.Y.Z (YYYY-MM-DD) — data sha256: HASH' to follow")
+    newest = releases[0]
+    package_text = descriptor.read_text(encoding="utf-8")
+    package = json.loads(package_text)
+    current = package.get("version", "")
+    if current != newest.label:
+        raise ReleaseError(f"data/datapackage.json says version {current} but the newest CHANGES.md entry is "
+                           f"{newest.label}: set it back to {newest.label} and run this again (it bumps the version)")
+    if data_sha256(root / "data") == newest.data_sha256:
+        raise ReleaseError(f"data/ is exactly version {current} as CHANGES.md records it: nothing to release "
+                           "(correct the data first)")
+    base = released_revision(root, newest.data_sha256)
+    if base is None:
+        raise ReleaseError(f"no commit of this branch holds the data of version {current} "
+                           f"(sha256 {newest.data_sha256[:12]}…): release from a checkout that has it in its history")
+    diffs = diff_revisions(root, base, None)
+    needed, why = _needed(diffs)
+    if LEVELS.index(level) < LEVELS.index(needed):
+        raise ReleaseError(f"the changes call for a {needed} release ({why}); {level} is smaller: "
+                           f"run again with --release {needed}")
+    new = bump(current, level)
+    day = today or datetime.date.today().isoformat()
+    new_package = re.sub(r'("version":\s*")[^"]*(")', rf"\g<1>{new}\g<2>", package_text, count=1)
+    with tempfile.TemporaryDirectory() as tmp:  # the hash of the data as they will be
+        for csv_file in (root / "data").glob("*.csv"):
+            shutil.copy2(csv_file, Path(tmp) / csv_file.name)
+        (Path(tmp) / "datapackage.json").write_text(new_package, encoding="utf-8")
+        digest = data_sha256(tmp)
+    items = [line for line in _items(diffs, md=True) if not line.startswith("### ")]
+    listed = [line for line in items if line.strip()]
+    entry = "\n".join([
+        f"## {new} ({day}) — data sha256: {digest}", "",
+        f"{level.capitalize()}: {message.strip()}", "",
+        f"Row-level diff from version {current} (data as committed at `{base[:12]}`; "
+        f"`python -m analysis changes {base[:12]}` shows it again):", "",
+        *(listed or ["- no row or field changed: only the data package's descriptor"]), "", ""])
+    text = changes_md.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = sum(len(line) for line in lines[: newest.line - 1])
+    new_changes = text[:at] + entry + text[at:]
+    new_citation = citation_text(citation.read_text(encoding="utf-8"), new, day, package.get("homepage", "") or "")
+    for path, content in ((descriptor, new_package), (citation, new_citation), (changes_md, new_changes)):
+        write_atomic(path, lambda tmp, c=content: tmp.write_text(c, encoding="utf-8"))
+    return Released(old=current, new=new, needed=needed, data_sha256=digest, base=base, entry=entry,
+                    written=[descriptor, citation, changes_md])

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COPIED_DIRS = ("analysis", "data", "notebooks", "figures", "tests")
+COPIED_DIRS = ("analysis", "data", "notebooks", "figures", "tests", "docs")
 COPIED_FILES = ("pyproject.toml", "Makefile", "requirements.txt", "constraints.txt", "environment.yml", "README.md",
                 "CHANGES.md", "CITATION.cff")
 VENV_PYTHON = Path(".venv") / "bin" / "python"

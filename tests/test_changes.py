@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -169,3 +170,86 @@ def test_citation_cff_is_valid_and_matches_the_package():
     assert str(cff["date-released"]) == read_releases(ROOT / "CHANGES.md")[0].date
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"version {package['version']}" in readme  # the README's "how to cite" gives the version
+
+
+# --- a correction in one step: changes --release --------------------------------------------
+
+
+@pytest.fixture()
+def clone(tmp_path):
+    """A throwaway clone of the committed project (its history included, for the diff)."""
+    target = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True, capture_output=True)
+    return target
+
+
+def correct_one_date(root: Path) -> None:
+    """ev-k-02 (Port invites a neighbour round, 24 August 2014) given as the interval 24-25 August."""
+    def events(rows, fields):
+        row = next(r for r in rows if r["event_id"] == "ev-k-02")
+        assert (row["date_earliest"], row["date_latest"]) == ("2014-08-24", "2014-08-24")
+        row["date_latest"] = "2014-08-25"
+        return rows, fields
+    rewrite(root / "data" / "events.csv", events)
+
+
+def test_release_records_a_one_date_correction(clone, capsys):
+    before = json.loads((clone / "data" / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    correct_one_date(clone)
+    assert release_problems(clone) != []  # a correction alone fails the checks
+    assert main(["changes", "--release", "patch", "-m", "ev-k-02: the day is not certain.", "--root", str(clone)]) == 0
+    printed = capsys.readouterr().out
+    major, minor, patch = map(int, before.split("."))
+    after = f"{major}.{minor}.{patch + 1}"
+    assert f"Released data version {after} (was {before}" in printed and "Next: `make figures`" in printed
+    assert json.loads((clone / "data" / "datapackage.json").read_text(encoding="utf-8"))["version"] == after
+    assert yaml.safe_load((clone / "CITATION.cff").read_text(encoding="utf-8"))["version"] == after
+    newest = read_releases(clone / "CHANGES.md")[0]
+    assert (newest.label, newest.data_sha256) == (after, data_sha256(clone / "data"))
+    entry = (clone / "CHANGES.md").read_text(encoding="utf-8").split("\n## ")[1]
+    assert "Patch: ev-k-02: the day is not certain." in entry
+    assert "- `ev-k-02` `date_latest`: 2014-08-24 → 2014-08-25" in entry
+    # data, version, CHANGES.md and CITATION.cff agree again (the README's citation follows with make docs)
+    assert [p for p in release_problems(clone)] == []
+
+
+def test_release_refuses_a_smaller_bump_than_the_diff_calls_for(clone, capsys):
+    def add_row(rows, fields):
+        return rows + [{**rows[-1], "event_id": "ev-x-99"}], fields
+    rewrite(clone / "data" / "events.csv", add_row)
+    saved = {p: (clone / p).read_bytes() for p in ("CHANGES.md", "CITATION.cff", "data/datapackage.json")}
+    assert main(["changes", "--release", "patch", "-m", "a new event", "--root", str(clone)]) == 1
+    err = capsys.readouterr().err
+    assert "call for a minor release (1 row(s) added); patch is smaller: run again with --release minor" in err
+    assert {p: (clone / p).read_bytes() for p in saved} == saved  # nothing written
+    assert main(["changes", "--release", "minor", "-m", "a new event", "--root", str(clone)]) == 0
+    assert release_problems(clone) == []
+
+
+def test_release_refuses_when_nothing_changed(clone, capsys):
+    assert main(["changes", "--release", "patch", "-m", "nothing", "--root", str(clone)]) == 1
+    assert "nothing to release" in capsys.readouterr().err
+
+
+@pytest.mark.release
+def test_a_one_date_correction_then_release_then_make_figures_passes_the_change_checks(clone):
+    """What a maintainer does: correct, release, regenerate (`make figures` runs these two commands)."""
+    import sys
+
+    from analysis.docs import CITE_BEGIN, CITE_END, HEADLINE_BEGIN, HEADLINE_END, generated_block, headline, how_to_cite
+
+    correct_one_date(clone)
+    assert main(["changes", "--release", "patch", "-m", "ev-k-02: the day is not certain.", "--root", str(clone)]) == 0
+    for command in (["run", "--root", str(clone)], ["docs", "--readme", str(clone / "README.md"), "--data", str(clone / "data")]):
+        done = subprocess.run([sys.executable, "-m", "analysis", *command], cwd=clone, capture_output=True, text=True,
+                              timeout=1200)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert release_problems(clone) == []
+    readme = (clone / "README.md").read_text(encoding="utf-8")
+    assert generated_block(readme, CITE_BEGIN, CITE_END) == how_to_cite(clone)
+    assert generated_block(readme, HEADLINE_BEGIN, HEADLINE_END) == headline(clone / "data")
+    manifest = json.loads((clone / "figures" / "manifest.json").read_text(encoding="utf-8"))
+    assert {f["data_sha256"] for f in manifest["figures"].values()} - {None}  # regenerated from the new data
+    again = subprocess.run([sys.executable, "-m", "analysis", "run", "--root", str(clone)], cwd=clone,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "nothing to do" in (again.stdout + again.stderr).lower(), again.stdout + again.stderr

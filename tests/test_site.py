@@ -308,3 +308,94 @@ def test_build_refuses_a_notebook_whose_image_is_not_a_committed_figure(tmp_path
     with pytest.raises(SiteError, match="01-case-timeline.ipynb: cell .*run make figures"):
         build_site(project, tmp_path / "site")
     assert not (tmp_path / "site").exists()
+
+
+# --- pages for readers: definitions, glossary, reference, figures, notebooks' parameters ------------
+
+
+def text_of(path: Path) -> str:
+    return " ".join("".join(parse(path).text).split())
+
+
+def test_definitions_glossary_and_reference_pages(built_site):
+    definitions = text_of(built_site / "definitions.html")
+    for words in ("Certainly and possibly before a death", "its latest possible day is before the earliest day",
+                  "found: to the day his body was found", "Evidence grades", "corroborated", "strength", "general"):
+        assert words in definitions, words
+    glossary = parse(built_site / "glossary.html")
+    # expansions checked by hand
+    for term, words in (("pnc", "Police National Computer"), ("pnd", "Police National Database"),
+                        ("btp", "British Transport Police"), ("dci", "Detective Chief Inspector"),
+                        ("npcc", "National Police Chiefs' Council"), ("mopac", "Mayor's Office for Policing and Crime"),
+                        ("hmicfrs", "Inspectorate of Constabulary and Fire & Rescue Services"),
+                        ("pfd", "Prevention of Future Deaths"), ("fme", "Forensic Medical Examiner"),
+                        ("bcu", "Basic Command Unit"), ("mit", "Murder Investigation Team")):
+        assert term in glossary.ids and words in " ".join(glossary.text), term
+    for name in ("changes", "citation", "readme"):
+        assert (built_site / f"{name}.html").exists()
+    assert "0.1.0 (2026-11-26)" in text_of(built_site / "changes.html")
+    assert "cff-version: 1.2.0" in text_of(built_site / "citation.html")
+    docs = {p.stem for p in (ROOT / "docs").glob("*.md")} - {"definitions", "glossary"}
+    assert docs and {p.stem for p in (built_site / "docs").glob("*.html")} == docs | {"index"}
+
+
+def test_acronyms_link_to_the_glossary_where_they_are_used(built_site):
+    html = (built_site / "opportunities" / "op-w-05.html").read_text(encoding="utf-8")
+    # op-w-05: "Within the borough, the acting DCI's email of ..." (opportunities.csv)
+    assert '<a class="term" href="../glossary.html#dci" title="Detective Chief Inspector">DCI</a>' in html
+    events = (built_site / "record" / "events.html").read_text(encoding="utf-8")
+    assert 'href="../glossary.html#btp"' in events
+
+
+def test_no_page_refers_a_reader_to_a_file_the_site_does_not_hold(built_site):
+    unlinked = []
+    for path in pages(built_site):
+        html = path.read_text(encoding="utf-8").split("<main", 1)[-1].split("</main>", 1)[0]
+        plain = re.sub(r'<a [^>]*href="[^"]*readme\.html"[^>]*>[^<]*README</a>', "", html)  # a README the site holds
+        plain = re.sub(r"<(code|pre)[^>]*>.*?</\1>", "", plain, flags=re.S)
+        if re.search(r"\bREADME\b", re.sub(r"<[^>]+>", " ", plain)):
+            unlinked.append(str(path.relative_to(built_site)))
+    assert unlinked == []
+    assert "with the repository address" not in text_of(built_site / "index.html")
+
+
+def test_home_page_leads_with_the_answers_and_the_picture(built_site):
+    text = text_of(built_site / "index.html")
+    order = [text.index(s) for s in ("The answers first", "unlawfully killed", "How many chances were missed before each death", "The picture",
+                                     "Where to go next", "Every headline number")]
+    assert order == sorted(order)
+    # deaths_view, checked by hand in test_gaps: 5 certainly and 9 possibly before Kovari's death, 19 and 22 before Taylor's
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "Gabriel Kovari</a></th><td>between 25 and 28 August 2014</td><td>5</td><td>9</td>" in html
+    assert "Jack Taylor</a></th><td>13 September 2015</td><td>19</td><td>22</td>" in html
+    page = parse(built_site / "index.html")
+    [story] = [i for i in page.images if i["src"] == "figures/open-windows.png"]
+    alt = (ROOT / "figures" / "open-windows.alt.txt").read_text(encoding="utf-8").strip()
+    assert story["alt"] == alt and alt in text  # the caption is visible
+    assert "notebooks/05-kinds-of-failings.html" in page.links
+
+
+def test_figures_page_shows_title_caption_and_credit(built_site):
+    from analysis.citation import record
+
+    text = text_of(built_site / "figures.html")
+    rec = record(ROOT)
+    for png in (ROOT / "figures").glob("*.png"):
+        alt = " ".join(png.with_suffix(".alt.txt").read_text(encoding="utf-8").split())
+        assert alt in text, png.stem
+    assert "Missed opportunities stayed open while the later deaths happened" in text  # open-windows' drawn title
+    assert text.count(f"Source: {rec.title}, version {rec.version}") == len(list((ROOT / "figures").glob("*.png")))
+
+
+def test_each_notebook_page_says_which_parameters_produced_it(built_site):
+    text = text_of(built_site / "notebooks" / "02-gaps-to-next-death.html")
+    assert "Which parameters produced this page, and how to re-run it" in text
+    assert "basis" in text and "identified_by" in text
+    assert ".venv/bin/papermill notebooks/02-gaps-to-next-death.ipynb build/02-gaps-to-next-death-rerun.ipynb" in text
+
+
+def test_search_index_holds_plain_words(built_site):
+    raw = (built_site / "search-index.js").read_text(encoding="utf-8")
+    index = json.loads(raw.removeprefix("window.SEARCH_INDEX = ").rstrip().rstrip(";"))
+    for entry in index:
+        assert "['" not in entry["x"] and "`" not in entry["x"] and "**" not in entry["x"], entry["u"]

@@ -143,3 +143,31 @@ def test_site_works_from_a_local_web_server(browser, built_site):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_opportunity_page_prints_without_navigation_and_with_its_source_urls(browser, built_site, tmp_path):
+    """Chromium's print rendering: the navigation and search are gone, each source's address follows its link."""
+    from analysis.load import load_case
+    from conftest import DATA
+
+    watch = Watch(browser)
+    assert watch.visit((built_site / "opportunities" / "op-w-01.html").as_uri()) == []
+    watch.page.emulate_media(media="print")
+    hidden = watch.page.evaluate("""() => ['header.site', 'nav', '.skip', 'footer.site .links']
+        .map(s => [s, getComputedStyle(document.querySelector(s)).display])""")
+    assert all(display == "none" for _, display in hidden), hidden
+    after = watch.page.evaluate("""() => [...document.querySelectorAll('ol.sources li > a:first-child')]
+        .map(a => getComputedStyle(a, '::after').content)""")
+    urls = load_case(DATA).sources.set_index("source_id").loc[
+        load_case(DATA).opportunities.set_index("opportunity_id").at["op-w-01", "source_ids"], "url"].tolist()
+    assert after == [f'" <{u}>"' for u in urls]
+    pdf = tmp_path / "op-w-01.pdf"
+    watch.page.pdf(path=str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+    # a victim's page: his chronology's rows are not split across pages
+    watch.page.emulate_media(media="screen")
+    assert watch.visit((built_site / "victims" / "walgate.html").as_uri()) == []
+    watch.page.emulate_media(media="print")
+    assert watch.page.evaluate("getComputedStyle(document.querySelector('tbody tr')).breakInside") == "avoid"
+    assert watch.page.evaluate("getComputedStyle(document.querySelector('nav')).display") == "none"
+    watch.page.close()

@@ -29,11 +29,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import sqlite_utils
 
 from analysis.atomic import write_atomic
+from analysis.citation import Record, built_from, cite_as, record
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
 from analysis.schema import LIST_FIELDS, Table, read_descriptor, read_tables
@@ -83,15 +85,30 @@ COMPUTED_COLUMNS = {
 }
 
 #: Default facets, sort orders and label columns, per table (only columns that exist are used).
+#: A ``;``-list column is never a facet of its own table (it would count whole strings such as
+#: ``police;press``): its link table, one row per item, carries the facet instead.
 FACETS = {
     "events": ["kind", "victim_id"],
-    "opportunities": ["investigation", "identified_by"],
+    "opportunities": ["investigation"],
     "findings": ["body", "kind", "victim_id"],
     "sources": ["kind", "publisher"],
-    "gaps_death": ["investigation", "next_death", "identified_by"],
-    "gaps_found": ["investigation", "next_death", "identified_by"],
+    "gaps_death": ["investigation", "next_death"],
+    "gaps_found": ["investigation", "next_death"],
     "opportunity_identified_by": ["identified_by"],
+    "opportunity_category": ["category"],
+    "opportunity_unit": ["unit"],
+    "opportunity_sources": ["source_id"],
+    "event_sources": ["source_id"],
+    "finding_sources": ["source_id"],
+    "finding_opportunities": ["opportunity_id"],
+    "gaps_death_identified_by": ["identified_by"],
+    "gaps_found_identified_by": ["identified_by"],
 }
+
+#: Column widths for Datasette's pages, so that a sentence column is never squeezed to a few
+#: characters beside ids and dates (served inline: the database needs no static folder).
+CSS = ("td.col-missed, td.col-would_have, td.col-summary, td.col-text, td.col-notes { min-width: 24em; } "
+       "td.col-opportunity_id, td.col-event_id, td.col-finding_id, td.col-id, td.col-death { white-space: nowrap; }")
 SORT = {
     "victims": "died_earliest", "events": "date_earliest", "opportunities": "date_earliest",
     "findings": "date", "gaps_death": "date_earliest", "gaps_found": "date_earliest", "deaths": "died_earliest",
@@ -300,9 +317,14 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
     package = read_descriptor(Path(data_dir))
     tables = read_tables(Path(data_dir))
     licence = (package.get("licenses") or [{}])[0]
+    rec = record(Path(data_dir).parent, Path(data_dir).name) if (Path(data_dir).parent / "CHANGES.md").is_file() \
+        else Record(package.get("title", ""), str(package.get("version", "")), package.get("homepage", "") or "", "")
     meta: dict[str, Any] = {
         "title": package.get("title", ""),
-        "description": package.get("description", ""),
+        "description": f"Version {rec.version} of the record. " + package.get("description", ""),
+        "about": f"cite as: {cite_as(rec, built_from(Path(data_dir).parent))}",
+        **({"about_url": rec.homepage} if rec.homepage else {}),
+        "extra_css_urls": ["data:text/css," + quote(CSS)],
         "license": licence.get("title") or licence.get("name", ""),
         "license_url": licence.get("path", ""),
         "source": (package.get("sources") or [{}])[0].get("title", ""),
@@ -338,6 +360,9 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
             }
     for table, spec in described.items():
         spec.update(_presentation(table))
+        spec["description"] = plain_text(spec.get("description", ""))
+        if "columns" in spec:
+            spec["columns"] = {c: plain_text(d) for c, d in spec["columns"].items()}
     meta["databases"] = {name: {
         "title": "The record, its link tables and the gap analysis",
         "description": (
@@ -349,7 +374,16 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
     return meta
 
 
-_UNDESCRIBED = "Computed by the library (analysis.gaps); see the README's definitions."
+_UNDESCRIBED = "Computed by the library (analysis.gaps); see the definitions (docs/definitions.md)."
+
+
+def plain_text(text: str) -> str:
+    """A description as Datasette shows it, plain text: no Markdown code marks.
+
+    >>> plain_text("`;`-separated `source_id`s")
+    ';-separated source_ids'
+    """
+    return text.replace("`", "")
 
 
 def _presentation(table: str) -> dict[str, Any]:
@@ -397,15 +431,14 @@ _MISSED_BEFORE_EACH_DEATH = """\
 select
   d.victim_id as death,
   d.name,
-  d.died_earliest,
-  d.died_latest,
+  case when d.died_earliest = d.died_latest then d.died_earliest
+       else d.died_earliest || ' to ' || d.died_latest end as died,
   o.opportunity_id,
   case when c.opportunity_id is null then 'no' else 'yes' end as certainly_before,
   case when p.opportunity_id is null then 'no' else 'yes' end as possibly_before,
   o.investigation,
-  o.date_earliest,
-  o.date_latest,
-  o.identified_by,
+  case when o.date_earliest = o.date_latest then o.date_earliest
+       else o.date_earliest || ' to ' || o.date_latest end as arose,
   o.missed
 from deaths as d
 join opportunities as o

@@ -32,10 +32,13 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from analysis.citation import Record, built_from, cite_as, record
 from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
 from analysis.plots import BODY_LABELS
+from analysis.publish import reader
+from analysis.publish.db import fts_columns
 from analysis.publish.timelinejs import display_interval, kind_label, timeline
 from analysis.schema import read_tables
 
@@ -203,6 +206,8 @@ class Site:
     out: Path
     pages: list[str] = field(default_factory=list)
     search: list[dict] = field(default_factory=list)
+    #: Terms linked wherever a page uses them: term -> (target inside the site, its expansion).
+    terms: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def write(self, page: str, template: str, **context: object) -> None:
         """Render ``template`` to ``page`` (a path inside the site) with links relative to it."""
@@ -212,15 +217,22 @@ class Site:
         depth = page.count("/")
         html_text = self.env.get_template(template).render(
             link=link, root="../" * depth, page=page, **context)
+        own = {k: ("../" * depth + v[0], v[1]) for k, v in self.terms.items() if v[0].partition("#")[0] != page}
+        html_text = reader.link_terms(html_text, own)
         target = self.out / page
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html_text, encoding="utf-8")
         self.pages.append(page)
 
-    def index(self, title: str, url: str, *texts: object) -> None:
-        """Add an entry to the offline search index: its title, address and words."""
-        words = " ".join(str(t) for t in texts if not _missing(t) and not isinstance(t, pd.Timestamp))
-        self.search.append({"t": title, "u": url, "x": re.sub(r"\s+", " ", words)})
+    def index(self, title: str, url: str, *texts: object, keys: tuple = ()) -> None:
+        """Add an entry to the offline search index: its title, address and words (shown in a result),
+        and ``keys`` (ids and codes: found by a search, never shown)."""
+        def words(values: tuple) -> str:
+            return " ".join(reader.plain(t) for t in values if not _missing(t) and not isinstance(t, pd.Timestamp))
+        entry = {"t": title, "u": url, "x": words(texts)}
+        if keys:
+            entry["k"] = words(keys)
+        self.search.append(entry)
 
 
 def _environment() -> Environment:
@@ -246,15 +258,6 @@ def _readme_section(readme: str, heading: str) -> Markup:
     return Markup(markdown2html(match.group(1).strip()))
 
 
-def _paragraph(readme: str, starts: str) -> Markup:
-    from nbconvert.filters import markdown2html
-
-    para = next((p for p in readme.split("\n\n") if p.startswith(starts)), None)
-    if para is None:
-        raise SiteError(f"README.md: no paragraph starting {starts!r} (the home page reuses it)")
-    return Markup(markdown2html(para))
-
-
 def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
     """Build the whole site from ``root``'s data/, figures/ and notebooks/ into ``out``; return the page count.
 
@@ -266,6 +269,7 @@ def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         site = Site(case=case, root=root, env=_environment(), out=tmp)
+        _record_globals(site)
         _build(site)
         old = out.with_name(f".{out.name}-old")
         if old.exists():
@@ -289,6 +293,7 @@ def _build(site: Site) -> None:
     _victims(site)
     _chronology_and_timeline(site)
     _figures(site)
+    reader_pages(site)
     site.write("search.html", "search.html")
     (site.out / "search-index.js").write_text(
         "window.SEARCH_INDEX = " + json.dumps(site.search, ensure_ascii=False) + ";\n", encoding="utf-8")
@@ -317,11 +322,24 @@ def _notebooks(site: Site) -> list[dict]:
     for nb in sorted((site.root / "notebooks").glob("*.ipynb")):
         title, body, text = notebook_page(nb, alt)
         page = f"notebooks/{nb.stem}.html"
-        site.write(page, "notebook.html", title=title, body=body, ipynb=nb.name)
+        declared, injected = reader.notebook_parameters(nb)
+        site.write(page, "notebook.html", title=title, body=body, ipynb=nb.name, declared=declared,
+                   injected=injected, example=_rerun_example(nb.name, declared))
         (site.out / "notebooks" / nb.name).write_bytes(nb.read_bytes())
         site.index(f"Notebook: {title}", page, title, text)
         notebooks.append({"page": page, "title": title, "file": nb.name})
     return notebooks
+
+
+def _rerun_example(name: str, declared: list[tuple[str, str, str]]) -> str:
+    """A papermill command that re-runs notebook ``name`` with its first parameter changed, writing
+    under build/ (never over the committed notebook or figures)."""
+    stem = Path(name).stem
+    command = f".venv/bin/papermill notebooks/{name} build/{stem}-rerun.ipynb -p figures_dir ../build/figures"
+    other = next(((n, v) for n, v, _ in declared if n not in ("data_dir", "figures_dir") and not n.endswith("_figure")), None)
+    if other:
+        command += f" -p {other[0]} VALUE"
+    return command
 
 
 def _tables(site: Site) -> None:
@@ -336,7 +354,9 @@ def _tables(site: Site) -> None:
         for row in frame.to_dict("records"):
             rid = row[spec.primary_key]
             url = f"opportunities/{rid}.html" if name == "opportunities" else f"record/{name}.html#{rid}"
-            site.index(f"{SINGULAR.get(name, name)} {rid}", url, *row.values())
+            free = fts_columns(spec)  # the sentences a result shows; ids and codes are only searched
+            site.index(f"{SINGULAR.get(name, name)} {rid}", url, *(row[c] for c in free if c in row),
+                       keys=tuple(v for c, v in row.items() if c not in free))
 
 
 def _opportunities(site: Site) -> None:
@@ -391,32 +411,105 @@ def _chronology_and_timeline(site: Site) -> None:
 
 
 def _figures(site: Site) -> None:
-    """Every committed figure with its alt text, including those of runs whose notebook is not published."""
-    figures = []
-    for png in sorted((site.root / "figures").glob("*.png")):
-        alt = png.with_suffix(".alt.txt").read_text(encoding="utf-8").strip()
-        figures.append({"name": png.stem, "alt": alt})
-    site.write("figures.html", "figures.html", figures=figures)
+    """Every committed figure with its title, its alt text as a visible caption, the notebook that
+    draws it and a credit line (including runs whose notebook is not published)."""
+    site.write("figures.html", "figures.html", figures=reader.figures(site.root))
+
+
+def _record_globals(site: Site) -> None:
+    """What every page may show of the record's identity: its version (the data package's), the
+    citation, the commit the site is built from, and the code's version labelled as such; and the
+    terms every page links (the glossary's acronyms, the README)."""
+    rec = record(site.root)
+    commit = built_from(site.root)
+    site.env.globals.update(record=rec, commit=commit, cite=cite_as(rec, commit), code_version=_version(),
+                            credit=_credit(rec, commit))
+    site.terms = {term: (f"{reader.GLOSSARY}#{reader.slug(term)}", words)
+                  for term, words in reader.glossary(site.root).items()}
+    if (site.root / "README.md").is_file():
+        site.terms["README"] = ("readme.html", "The project's README, as a page of this site")
+    if (site.root / "docs" / "definitions.md").is_file():  # the record's own terms, defined once
+        for phrase, anchor in DEFINED.items():
+            for spelled in (phrase, phrase.capitalize()):
+                site.terms[spelled] = (f"{reader.DEFINITIONS}#{anchor}", f"What “{phrase}” means here")
+
+
+#: Phrases of the record's own vocabulary, linked to their definition wherever a page uses them.
+DEFINED = {
+    "certainly before": "certainly-and-possibly-before-a-death",
+    "possibly before": "certainly-and-possibly-before-a-death",
+    "evidence grade": "evidence-grades-what-each-row-stands-on",
+    "next death": "the-gap-to-the-next-death",
+}
+
+
+def _credit(rec: Record, commit: str) -> str:
+    """The line a figure is credited with: the record's name, version and address (or commit)."""
+    return f"Source: {cite_as(rec, commit)}. CC BY 4.0."
+
+
+def reader_pages(site: Site) -> None:
+    """The reference pages (every ``docs/*.md``: the definitions and the glossary at the site's top,
+    the others under ``docs/``), and the README, CHANGES.md and CITATION.cff as pages."""
+    sources = sorted((site.root / "docs").glob("*.md")) if (site.root / "docs").is_dir() else []
+    listed = []
+    for path in sources:
+        source = f"docs/{path.name}"
+        page = reader.site_link(source, "", "")
+        text = path.read_text(encoding="utf-8")
+        title = reader.title_of(text, path.stem)
+        body = reader.markdown(text, lambda h, s=source, p=page: reader.site_link(h, s, p))
+        if path.name == "glossary.md":  # each term addressable: glossary.html#pnc
+            body = Markup(re.sub(r"<li><strong>([A-Za-z&]+)</strong>",
+                                 lambda m: f'<li id="{reader.slug(m.group(1))}"><strong>{m.group(1)}</strong>', body))
+        site.write(page, "doc.html", title=title, body=body, source=source)
+        site.index(title, page, title, reader.plain(text))
+        listed.append({"page": page, "title": title, "source": source})
+    site.write("docs/index.html", "docs.html", docs=listed)
+    for name, page in reader.TEXT_PAGES.items():
+        path = site.root / name
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if name.endswith(".md"):
+            body = reader.markdown(text, lambda h, s=name, p=page: reader.site_link(h, s, p))
+            title = reader.title_of(text, name)
+        else:
+            body = Markup("<pre class=\"file\">{}</pre>").format(text)
+            title = f"How to cite the record: {name}"
+        site.write(page, "doc.html", title=title, body=body, source=name,
+                   download=name if (site.out / name).is_file() else None)
 
 
 def _home(site: Site, notebooks: list[dict]) -> None:
-    """The home page: the README's introduction, headline numbers, licences, corrections and ethics."""
+    """The home page, for readers: the answers a reporter comes for first (the jury's conclusions,
+    how many missed opportunities came before each death), the picture that tells the story, where
+    to go next, then every headline number, how to cite, corrections and the anonymity rules."""
     from nbconvert.filters import markdown2html
 
     from analysis.docs import headline
 
     readme = (site.root / "README.md").read_text(encoding="utf-8")
     schema = read_tables(site.root / "data")
+    case = site.case
+    jury = case.findings[(case.findings["body"] == "inquest_jury")
+                         & case.findings["kind"].isin(["conclusion", "contribution"])].sort_values(["kind", "date"], kind="stable")
+    gaps = gap_table(case)
+    per_investigation = [
+        {"victim_id": v.victim_id, "name": v.name, "n": int((gaps["investigation"] == v.victim_id).sum())}
+        for v in case.victims.itertuples(index=False)]
+    story = next((f for f in reader.figures(site.root) if f.name == "open-windows"), None)
     site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.root / "data"))),
-               intro=Markup(markdown2html("\n\n".join(readme.split("\n\n")[1:3]))),
-               licences=_readme_section(readme, "Licences and citation"),
-               correct=_paragraph(readme, "**To add or correct a fact:**"),
+               conclusions=jury[jury["kind"] == "conclusion"], contributions=jury[jury["kind"] == "contribution"],
+               before=deaths_view(case), per_investigation=per_investigation, story=story,
                ethics=_readme_section(readme, "Anonymity and ethics"),
+               licences=_readme_section(readme, "Licences"),
                notebooks=notebooks, tables=[(n, schema[n]) for n in TABLES],
-               counts={n: len(getattr(site.case, n)) for n in TABLES}, version=_version())
+               counts={n: len(getattr(site.case, n)) for n in TABLES})
 
 
 def _version() -> str:
+    """The code package's version (the library's, not the record's)."""
     try:
         return version("port-inquests-analysis")
     except PackageNotFoundError:

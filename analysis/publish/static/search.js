@@ -11,13 +11,32 @@
   function norm(s) {
     return s.toLowerCase().replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, " ").trim();
   }
-  var prepared = index.map(function (e) { return norm(e.t + " " + e.x); });
+  var prepared = index.map(function (e) { return norm(e.t + " " + e.x + " " + (e.k || "")); });
 
   function snippet(text, needle) {
     var at = norm(text).indexOf(needle);
     if (at < 0) { return text.slice(0, 200) + (text.length > 200 ? "…" : ""); }
     var start = Math.max(0, at - 80), end = Math.min(text.length, at + needle.length + 120);
     return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+  }
+
+  // The snippet as text, with each searched word or phrase marked (never as HTML: the index is text).
+  function show(el, text, needles) {
+    var lower = norm(text), at = 0, marks = [];
+    needles.forEach(function (n) {
+      var from = 0, k;
+      while (n && (k = lower.indexOf(n, from)) >= 0) { marks.push([k, k + n.length]); from = k + n.length; }
+    });
+    marks.sort(function (a, b) { return a[0] - b[0]; });
+    marks.forEach(function (m) {
+      if (m[0] < at) { return; }
+      el.appendChild(document.createTextNode(text.slice(at, m[0])));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(m[0], m[1]);
+      el.appendChild(mark);
+      at = m[1];
+    });
+    el.appendChild(document.createTextNode(text.slice(at)));
   }
 
   function run(query) {
@@ -36,7 +55,7 @@
     hits.slice(0, 100).forEach(function (i) {
       var e = index[i], li = document.createElement("li"), a = document.createElement("a"), p = document.createElement("p");
       a.href = e.u; a.textContent = e.t;
-      p.textContent = snippet(e.x, exact.indexOf(i) >= 0 ? q : words[0]);
+      show(p, snippet(e.x, exact.indexOf(i) >= 0 ? q : words[0]), exact.indexOf(i) >= 0 ? [q] : words);
       li.appendChild(a); li.appendChild(p); list.appendChild(li);
     });
   }
