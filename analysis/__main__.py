@@ -34,10 +34,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from analysis.load import load_case
+    from analysis.schema import read_tables
 
     case = load_case(args.data_dir)
     counts = ", ".join(f"{len(getattr(case, t))} {t}" for t in ("victims", "events", "opportunities", "findings", "sources"))
     print(f"{args.data_dir}: valid ({counts})")
+    if len(case.citations) or "citations" in read_tables(args.data_dir):
+        from analysis.evidence import coverage_summary
+
+        print(coverage_summary(case))
     return 0
 
 
