@@ -45,17 +45,17 @@ class SourceLink:
 
 
 def host(url: str) -> str:
-    """The host of ``url``, or ``"an address with no name (a bare IP address)"`` for an IP.
+    """The host of ``url``, or ``"a bare IP address"`` for an IP.
 
     >>> host("http://34.80.245.248/x"), host("https://www.bbc.co.uk/news")
-    ('an address with no name (a bare IP address)', 'www.bbc.co.uk')
+    ('a bare IP address', 'www.bbc.co.uk')
     """
     name = urlsplit(url).hostname or url
     try:
         ipaddress.ip_address(name)
     except ValueError:
         return name
-    return "an address with no name (a bare IP address)"
+    return "a bare IP address"
 
 
 def source_links(case: Case) -> dict[str, SourceLink]:
