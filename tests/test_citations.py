@@ -148,3 +148,33 @@ def test_real_citations_load_and_are_counted():
     case = load_case(DATA)
     assert len(case.citations) >= 16
     assert set(case.citations["row_id"]) >= {"walgate", "kovari", "whitworth", "taylor", "ev-f-07"}
+
+
+# --- notes speak to readers ---------------------------------------------------------------
+
+PROCESS_WORDS = r"Nov(ember)? 2026|\baudit\b|\bthe store\b|SOURCES\.md|\bstored (copy|opening|text|page)\b|\bseed article\b"
+
+
+@pytest.mark.parametrize("table", ["victims", "events", "opportunities", "findings", "sources"])
+def test_no_note_speaks_of_the_project_s_process(table):
+    import csv
+    import re
+
+    found = [f"{table}.csv: {r[next(iter(r))]}: {m.group(0)!r}"
+             for r in csv.DictReader(open(DATA / f"{table}.csv", encoding="utf-8"))
+             for m in [re.search(PROCESS_WORDS, r["notes"], flags=re.I)] if m]
+    assert found == [], "\n".join(found)
+
+
+def test_no_note_credits_a_body_its_row_does_not_credit():
+    """A note that says which findings an official credit rests on must match identified_by
+    (op-t-01 and op-t-02 said 'Attribution from findings - jury' after that credit was removed)."""
+    import re
+
+    case = load_case(DATA)
+    wrong = []
+    for o in case.opportunities.itertuples(index=False):
+        m = re.search(r"Attribution from findings - (.*?)\.(?:\s|$)", o.notes if isinstance(o.notes, str) else "")
+        named = set(re.findall(r"\b(jury|coroner|iopc|court|hmicfrs)\b", m.group(1))) if m else set()
+        wrong += [f"{o.opportunity_id}: {b}" for b in named - set(o.identified_by)]
+    assert wrong == []
