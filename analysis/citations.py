@@ -266,3 +266,40 @@ def missing_bases(data_dir: Path, tables: dict[str, Table], rows: Rows) -> list[
                                 f"{source!r} carries none of {rid}'s fields in citations.csv (quote the passage "
                                 "that does, or remove it and keep it in notes as background)"))
     return out
+
+
+# --- quotes against the saved pages -------------------------------------------------------
+
+
+def quotes_not_on_pages(data_dir: Path, pages_dir: Path) -> list[Problem]:
+    """A :class:`Problem` for each quote of ``citations.csv`` that is not, whitespace aside, a
+    substring of the saved page ``pages_dir/SOURCE_ID.txt`` (the excerpt the curator read).
+
+    The saved pages are not part of the package (they are copies of others' pages), so this is a
+    separate check for whoever holds them: ``python -m analysis validate --pages DIR``.
+    """
+    import csv
+
+    where = Path(data_dir) / "citations.csv"
+    pages: dict[str, str | None] = {}
+    problems = []
+    with open(where, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        line = 1
+        for row in reader:
+            line_start, line = line + 1, reader.line_num
+            source, quote = (row.get("source_id") or "").strip(), (row.get("quote") or "").strip()
+            if not source or not quote:
+                continue
+            if source not in pages:
+                page = Path(pages_dir) / f"{source}.txt"
+                pages[source] = " ".join(page.read_text(encoding="utf-8").split()) if page.is_file() else None
+            if pages[source] is None:
+                problems.append(Problem(str(where), line_start, "source_id",
+                                        f"no saved page {Path(pages_dir) / (source + '.txt')} to check the quote against "
+                                        "(save the excerpt read there, first line URL: ...)"))
+            elif " ".join(quote.split()) not in pages[source]:
+                problems.append(Problem(str(where), line_start, "quote",
+                                        f"is not on the saved page of {source} (copy the words exactly, same "
+                                        "spelling, punctuation and apostrophes)"))
+    return problems

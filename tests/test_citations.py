@@ -178,3 +178,37 @@ def test_no_note_credits_a_body_its_row_does_not_credit():
         named = set(re.findall(r"\b(jury|coroner|iopc|court|hmicfrs)\b", m.group(1))) if m else set()
         wrong += [f"{o.opportunity_id}: {b}" for b in named - set(o.identified_by)]
     assert wrong == []
+
+
+def test_quotes_are_checked_against_the_saved_pages(tmp_path):
+    import subprocess
+    import sys
+
+    from analysis.citations import quotes_not_on_pages
+
+    data = package(tmp_path, q("ev-x-01", "summary", text="Port was  arrested on 15 October 2015"),
+                   q("ev-x-01", "date_earliest", text="Port was arrested on 16 October 2015"),
+                   q("ev-x-01", "date_latest", source_id="src-b", text="arrested"))
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "src-a.txt").write_text("URL: https://example.org/src-a\nPolice said Port was\narrested on 15 October 2015.",
+                                     encoding="utf-8")
+    found = [str(p) for p in quotes_not_on_pages(data, pages)]
+    cites = data / "citations.csv"
+    assert found == [f"{cites}:3: quote: is not on the saved page of src-a (copy the words exactly, same spelling, "
+                     "punctuation and apostrophes)",
+                     f"{cites}:4: source_id: no saved page {pages / 'src-b.txt'} to check the quote against "
+                     "(save the excerpt read there, first line URL: ...)"]
+    done = subprocess.run([sys.executable, "-m", "analysis", "validate", str(data), "--pages", str(pages)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and f"{cites}:3: quote:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_seed_quotes_are_on_their_saved_pages():
+    """Where the curators' saved pages are present (the project's machine), every quote is on them."""
+    from analysis.citations import quotes_not_on_pages
+
+    pages = Path("/work/pagecache")
+    if not pages.is_dir():
+        pytest.skip("the saved pages are not on this machine (they are others' pages, not part of the package)")
+    assert [str(p) for p in quotes_not_on_pages(DATA, pages)] == []
