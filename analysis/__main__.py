@@ -38,11 +38,12 @@ def _validate(args: argparse.Namespace) -> int:
 
     case = load_case(args.data_dir)
     counts = ", ".join(f"{len(getattr(case, t))} {t}" for t in ("victims", "events", "opportunities", "findings", "sources"))
-    print(f"{args.data_dir}: valid ({counts})")
-    if "citations" in read_tables(args.data_dir):
+    if "citations" not in read_tables(args.data_dir):
+        print(f"{args.data_dir}: valid ({counts})")
+    else:
         from analysis.evidence import coverage_summary
 
-        print(coverage_summary(case))
+        print(f"{args.data_dir}: valid ({counts}); {coverage_summary(case)}")
         if args.pages:
             from analysis.citations import quotes_not_on_pages
 
