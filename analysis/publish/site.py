@@ -141,6 +141,8 @@ class Linker:
         if column in ("event_id", "finding_id"):
             return self.a(f"{column.removesuffix('_id')}s/{value}.html", value)
         if column == "url":
+            if value in {self.urls.get(s) for s in self.copies}:
+                return Markup('<span class="copy">only a copy was found:</span> <a href="{}">{}</a>').format(value, value)
             return Markup('<a href="{}">{}</a>').format(value, value)
         if isinstance(value, pd.Timestamp):
             return Markup("<time datetime=\"{0}\">{0}</time>").format(f"{value:%Y-%m-%d}")
