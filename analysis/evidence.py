@@ -172,6 +172,22 @@ def official_credits(case: Case) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["opportunity_id", "credit", "strength", "finding_ids"])
 
 
+#: Said wherever a jury credit is shown: the jury's own record was not found (issue 19, item 6).
+JURY_RECORD_NOTE = ("The inquest jury's own written record of its conclusions was not found. Every jury credit rests "
+                    "on press and legal reports of them: each says whether the jury's finding names the failing "
+                    "(explicit) or only covers it in general terms (general), and the evidence grade of the finding "
+                    "it rests on.")
+
+
+def credits_with_grades(case: Case) -> pd.DataFrame:
+    """:func:`official_credits` plus ``finding_grades``: the evidence grade of each finding a credit
+    rests on, e.g. ``"fd-jury-walgate-failing-01: single; fd-pfd-02: unquoted"``."""
+    finding_grade = grades(case, "findings").to_dict()
+    credits = official_credits(case)
+    return credits.assign(finding_grades=[
+        "; ".join(f"{f}: {finding_grade.get(f, '')}" for f in ids.split(";")) for ids in credits["finding_ids"]])
+
+
 def credit_strengths(case: Case) -> dict[str, dict[str, str]]:
     """Per opportunity: ``{credit: strength}`` for its official credits, e.g. ``{"jury": "explicit"}``."""
     out: dict[str, dict[str, str]] = {o: {} for o in case.opportunities["opportunity_id"]}

@@ -17,15 +17,12 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from analysis.citations import needed_fields
-from analysis.evidence import GRADED_TABLES, grades, official_credits
+from analysis.evidence import GRADED_TABLES, JURY_RECORD_NOTE, credits_with_grades, grades
 from analysis.fragments import text_fragment
 from analysis.load import Case
 
-#: What readers are told wherever a jury credit is shown (issue: the jury's written record was not found).
-JURY_NOTE = ("The inquest jury's own written record of its conclusions was not found. Every jury credit here rests "
-             "on press and legal reports of them: each says whether the jury's finding names the failing "
-             "(explicit) or only covers it in general terms (general), and the evidence grade of the finding it "
-             "rests on.")
+#: What readers are told wherever a jury credit is shown (the jury's written record was not found).
+JURY_NOTE = JURY_RECORD_NOTE
 
 #: Reader's words for the rules of a derivation.
 RULE_WORDS = {"equal": "the same as", "day_before": "the day before", "day_after": "the day after",
@@ -126,11 +123,10 @@ def _blank(value: object) -> bool:
 
 def credits(case: Case) -> dict[str, list[dict]]:
     """Per opportunity: its official credits with ``credit``, ``strength``, ``findings`` (id, grade, page)."""
-    finding_grade = grades(case, "findings").to_dict()
     out: dict[str, list[dict]] = {}
-    for c in official_credits(case).itertuples(index=False):
-        found = [{"id": f, "grade": finding_grade.get(f, ""), "page": f"findings/{f}.html"}
-                 for f in c.finding_ids.split(";")]
+    for c in credits_with_grades(case).itertuples(index=False):
+        found = [{"id": f, "grade": g, "page": f"findings/{f}.html"}
+                 for f, g in (pair.split(": ") for pair in c.finding_grades.split("; "))]
         out.setdefault(c.opportunity_id, []).append({"credit": c.credit, "strength": c.strength, "findings": found})
     return out
 
