@@ -34,10 +34,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from analysis.load import load_case
+    from analysis.schema import read_tables
 
     case = load_case(args.data_dir)
     counts = ", ".join(f"{len(getattr(case, t))} {t}" for t in ("victims", "events", "opportunities", "findings", "sources"))
-    print(f"{args.data_dir}: valid ({counts})")
+    if "citations" not in read_tables(args.data_dir):
+        print(f"{args.data_dir}: valid ({counts})")
+    else:
+        from analysis.evidence import coverage_summary
+
+        print(f"{args.data_dir}: valid ({counts}); {coverage_summary(case)}")
+        if args.pages:
+            from analysis.citations import quotes_not_on_pages
+
+            problems = quotes_not_on_pages(args.data_dir, args.pages)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                return 1
+            print(f"every quote is on its saved page in {args.pages}")
     return 0
 
 
@@ -207,6 +222,8 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check the data package and print a one-line summary")
     validate.add_argument("data_dir", nargs="?", default="data", type=Path, metavar="DATA_DIR",
                           help="directory holding datapackage.json (default: data)")
+    validate.add_argument("--pages", type=Path, metavar="DIR",
+                          help="also check every quote against the saved page DIR/SOURCE_ID.txt")
     validate.set_defaults(command=_validate)
 
     gaps = sub.add_parser("gaps", help="print the gap table: each missed opportunity to the next death")

@@ -77,13 +77,30 @@ def tables_at(root: Path, rev: str | None, data: str = "data") -> dict[str, tupl
         return {}
     out = {}
     for resource in json.loads(descriptor)["resources"]:
-        key = resource["schema"]["primaryKey"]
+        key = resource["schema"].get("primaryKey")
         key = key[0] if isinstance(key, list) else key
         text = _read(root, rev, f"{data}/{resource['path']}") or ""
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = {row[key]: row for row in reader if row.get(key)}
+        if key:
+            rows = {row[key]: row for row in reader if row.get(key)}
+        else:  # no primary key (citations): a row is known by its content, so an edit is a removal and an addition
+            key = "(row)"
+            rows = {_content_id(row): row for row in reader if any(row.values())}
         out[resource["name"]] = (key, list(reader.fieldnames or []), rows)
     return out
+
+
+def _content_id(row: dict[str, str]) -> str:
+    """An id for a row of a table without a primary key: its first cell and a digest of all of them.
+
+    >>> _content_id({"row_id": "walgate", "fields": "age", "quote": "23"})
+    'walgate age #2d97317d'
+    """
+    import hashlib
+
+    cells = list(row.values())
+    digest = hashlib.sha256("\x1f".join(c or "" for c in cells).encode("utf-8")).hexdigest()[:8]
+    return f"{cells[0]} {cells[1] if len(cells) > 1 else ''} #{digest}".replace("  ", " ")
 
 
 def diff_tables(old: dict, new: dict) -> list[TableDiff]:

@@ -72,8 +72,9 @@ def headline(data_dir: str | Path = "data") -> str:
                  f"({', '.join(general)}); `--identified-by jury:explicit` keeps the first.")
     counts = grade_counts(case)
     graded = "; ".join(f"{r.table} " + ", ".join(f"{getattr(r, g)} {g}" for g in GRADES) for r in counts.itertuples(index=False))
-    lines.append(f"- Evidence grades (a primary record cited, two independent publishers, or one): {graded}. "
-                 "Notebook 04 lists the single-publisher rows.")
+    lines.append(f"- Evidence grades, from the quotes behind each row's central claim (a primary record quoted, two "
+                 f"independent publishers quoted, one, or none quoted yet): {graded}. "
+                 "Notebook 04 lists the single-publisher rows and how each field is supported.")
     lines.append("- Caveat: dates of death are intervals, so every gap is a range; the record holds only what public "
                  "sources say, and the opening of long documents (the summing-up, the judgment) was read, not the whole.")
     return "\n".join(lines) + "\n"
@@ -83,8 +84,8 @@ def data_dictionary(data_dir: str | Path = "data") -> str:
     """Markdown: one section per table, one row per field (name, type, required, description)."""
     parts = []
     for table in read_tables(Path(data_dir)).values():
-        parts.append(f"### `{table.path}`: {table.title}\n\n{table.description} "
-                     f"Primary key: `{table.primary_key}`.\n")
+        key = f"Primary key: `{table.primary_key}`." if table.primary_key else "No primary key (several rows per record row)."
+        parts.append(f"### `{table.path}`: {table.title}\n\n{table.description} {key}\n")
         parts.append("| field | type | required | description |\n|---|---|---|---|")
         for f in table.fields:
             kind = f.type + (f" (one of: {', '.join(f.enum)})" if f.enum else "")

@@ -11,19 +11,28 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.citations import check_citations
 from analysis.problems import DataError, DataMissing, Problem
-from analysis.schema import INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, Field, Table, read_tables
+from analysis.schema import (INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, RECORD_TABLES, Field, Table,
+                             citations_complete, read_tables)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 Row = dict[str, object]
+
+#: Columns of ``citations.csv`` (a package that does not declare the table gets an empty frame of them).
+CITATION_COLUMNS = ["row_id", "fields", "source_id", "quote", "derived_from", "rule", "assumption"]
+
+
+def _no_citations() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in CITATION_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,8 @@ class Case:
     findings: pd.DataFrame
     sources: pd.DataFrame
     data_dir: Path
+    #: One row per (record row, passage): the basis of its fields (``fields`` is a list).
+    citations: pd.DataFrame = field(default_factory=_no_citations)
 
     def victim_name(self, victim_id: str) -> str:
         """Full name for a victim id, e.g. ``"walgate"`` -> ``"Anthony Walgate"``."""
@@ -78,6 +89,8 @@ def load_case(data_dir: str | Path = "data") -> Case:
     _check_rules(data_dir, tables, rows, problems)
     if not unusable & {"findings", "opportunities"}:
         _check_credits(data_dir, tables, rows, problems)
+    if "citations" in tables and not unusable & {"citations", *RECORD_TABLES}:
+        check_citations(data_dir, tables, rows, problems, complete=citations_complete(data_dir))
     if problems:
         raise DataError(problems)
     frames = {name: _frame(tables[name], rows[name]) for name in tables}
@@ -222,7 +235,7 @@ def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: 
     for name, table in tables.items():
         seen: dict[object, int] = {}
         where = str(data_dir / table.path)
-        for line, row in rows[name]:
+        for line, row in rows[name] if table.primary_key else []:
             key = row[table.primary_key]
             if key is None:
                 continue

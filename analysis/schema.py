@@ -21,6 +21,7 @@ LIST_FIELDS: dict[str, str | None] = {
     "identified_by": None,
     "category": None,
     "unit": None,
+    "fields": None,
 }
 
 #: Which ``identified_by`` value each official body's findings stand for. An opportunity lists
@@ -37,6 +38,26 @@ OFFICIAL_CREDITS: dict[str, str] = {
 
 #: String fields holding a partial date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), checked as a real calendar date.
 PARTIAL_DATES: frozenset[str] = frozenset({"published"})
+
+#: The tables whose rows carry facts, each with its id column (``citations.row_id`` names a row of one of them).
+RECORD_TABLES: dict[str, str] = {"victims": "victim_id", "events": "event_id", "opportunities": "opportunity_id",
+                                 "findings": "finding_id"}
+
+#: The factual fields of each record table: each filled one needs a basis in ``citations.csv``
+#: (a quote, a derivation or an assumption). ``kind``, ``category``, ``unit`` and ``link`` are the
+#: project's classifications and need none; official credits in ``identified_by`` rest on findings.
+#: ``open_until_*`` are counted only where the table has those columns.
+FACTUAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "victims": ("age", "home_town", "died_earliest", "died_latest", "found_date", "found_place", "classified_at_time"),
+    "events": ("date_earliest", "date_latest", "summary"),
+    "opportunities": ("date_earliest", "date_latest", "open_until_earliest", "open_until_latest", "actor", "missed",
+                      "would_have"),
+    "findings": ("date", "body", "summary"),
+}
+
+#: ``identified_by`` values that are not official (no finding stands behind them): each needs its
+#: own basis, cited as the field ``identified_by:<value>``.
+CREDIT_FIELDS: tuple[str, ...] = ("police", "family", "press")
 
 #: Column(s) holding a date interval's two ends, per table.
 INTERVALS: dict[str, tuple[str, str]] = {
@@ -90,7 +111,7 @@ class Table:
     title: str
     description: str
     fields: tuple[Field, ...]
-    primary_key: str
+    primary_key: str | None  # None for a table without one (citations: many passages per row)
     foreign_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
@@ -107,6 +128,15 @@ def read_descriptor(data_dir: Path) -> dict:
         raise DataMissing(f"{path}: not found (is {data_dir} the project's data directory?)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataMissing(f"{path}: cannot be read: {exc}") from None
+
+
+def citations_complete(data_dir: Path) -> bool:
+    """Whether the package declares every factual field's basis complete (``"citations": {"complete": true}``).
+
+    When true the loader refuses a factual field without a basis and a cited source that carries
+    none of its row's fields; when false those gaps are counted (``validate`` prints them), not refused.
+    """
+    return bool(read_descriptor(data_dir).get("citations", {}).get("complete", False))
 
 
 def read_tables(data_dir: Path) -> dict[str, Table]:
@@ -138,13 +168,13 @@ def _table(resource: dict) -> Table:
         fk["fields"]: (fk["reference"]["resource"], fk["reference"]["fields"])
         for fk in schema.get("foreignKeys", [])
     }
-    primary = schema["primaryKey"]
+    primary = schema.get("primaryKey")
     return Table(
         name=resource["name"],
         path=resource["path"],
         title=resource.get("title", ""),
         description=resource.get("description", ""),
         fields=tuple(fields),
-        primary_key=primary[0] if isinstance(primary, list) else primary,
+        primary_key=primary[0] if isinstance(primary, list) else primary or None,
         foreign_keys=keys,
     )

@@ -29,7 +29,8 @@ HEADERS = {
     "events": "event_id,date_earliest,date_latest,kind,victim_id,summary,source_ids,notes",
     "opportunities": "opportunity_id,date_earliest,date_latest,investigation,actor,category,unit,missed,would_have,identified_by,source_ids,notes",
     "findings": "finding_id,date,body,victim_id,kind,summary,opportunity_ids,link,source_ids,notes",
-    "sources": "source_id,title,publisher,published,url,kind,origin,notes",
+    "sources": "source_id,title,publisher,published,url,kind,origin,read_at,notes",
+    "citations": "row_id,fields,source_id,quote,derived_from,rule,assumption",
 }
 
 
@@ -53,6 +54,7 @@ def write_package(folder: Path, **tables: list[dict]) -> Path:
                     "kind": "arrest", "summary": "Port arrested.", "source_ids": "src-a"}],
         "opportunities": [],
         "findings": credit_findings(tables.get("opportunities", [])),
+        "citations": [],
     }
     for name, header in HEADERS.items():
         rows = tables.get(name, defaults[name])

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.evidence import (credit_label, grade_counts, grade_of, grades, official_credits, publisher_key,
-                               single_rows)
+from analysis.evidence import (assumptions, basis_counts, credit_label, field_bases, grade_counts, grade_of, grades,
+                               official_credits, publisher_key, single_rows)
 from analysis.gaps import gap_table, select_opportunities
 from analysis.load import load_case
 from analysis.problems import DataError
@@ -43,6 +43,7 @@ FRAME = pd.DataFrame(SOURCES)
     (["bbc-mirror", "guardian"], "corroborated"),
     (["pa-newschain", "ruling"], "primary"),                 # one primary record is enough
     (["ruling"], "primary"),
+    ([], "unquoted"),                                        # nothing quoted for the central claim yet
 ])
 def test_grade_of_hand_made_rows(cited, expected):
     assert grade_of(cited, FRAME) == expected
@@ -58,16 +59,31 @@ def events(*rows: tuple[str, str]) -> list[dict]:
              "summary": "Port arrested.", "source_ids": ids} for eid, ids in rows]
 
 
+def quote(row_id: str, fields: str, source_id: str, text: str = "Port arrested.") -> dict:
+    return {"row_id": row_id, "fields": fields, "source_id": source_id, "quote": text}
+
+
 def test_grades_and_counts_of_a_hand_made_package(tmp_path):
     case = load_case(write_package(tmp_path / "d", sources=SOURCES, events=events(
-        ("ev-x-01", "pa-newschain;pa-jep"), ("ev-x-02", "pa-jep;guardian"), ("ev-x-03", "ruling"))))
-    assert grades(case, "events").to_dict() == {"ev-x-01": "single", "ev-x-02": "corroborated", "ev-x-03": "primary"}
+        ("ev-x-01", "pa-newschain;pa-jep"), ("ev-x-02", "pa-jep;guardian"), ("ev-x-03", "ruling;guardian"),
+        ("ev-x-04", "guardian;bbc"), ("ev-x-05", "bbc")), citations=[
+        quote("ev-x-01", "summary", "pa-newschain"), quote("ev-x-01", "summary", "pa-jep"),  # one PA story: single
+        quote("ev-x-02", "summary", "pa-jep"), quote("ev-x-02", "summary;date_earliest", "guardian"),
+        quote("ev-x-03", "summary", "ruling"),
+        # ev-x-04 cites two publishers but only the Guardian is quoted for the summary: single, not corroborated
+        quote("ev-x-04", "summary", "guardian"), quote("ev-x-04", "date_earliest", "bbc"),
+        # ev-x-05 quotes only a date: its central claim is unquoted
+        quote("ev-x-05", "date_earliest;date_latest", "bbc"),
+    ]))
+    assert grades(case, "events").to_dict() == {"ev-x-01": "single", "ev-x-02": "corroborated", "ev-x-03": "primary",
+                                                "ev-x-04": "single", "ev-x-05": "unquoted"}
     counts = grade_counts(case).set_index("table")
-    assert counts.loc["events"].tolist() == [1, 1, 1, 3]
-    assert counts.loc["victims"].tolist() == [0, 0, 4, 4]
+    assert counts.loc["events"].tolist() == [1, 1, 2, 1, 5]
+    assert counts.loc["victims"].tolist() == [0, 0, 0, 4, 4]
     singles = single_rows(case)
-    assert singles.loc[singles["table"] == "events", "id"].tolist() == ["ev-x-01"]
+    assert singles.loc[singles["table"] == "events", "id"].tolist() == ["ev-x-01", "ev-x-04"]
     assert singles.loc[singles["id"] == "ev-x-01", "publisher"].item() == "PA Media"
+    assert singles.loc[singles["id"] == "ev-x-04", "source_ids"].item() == "guardian"
     with pytest.raises(ValueError, match="table must be one of"):
         grades(case, "sources")
 
@@ -105,7 +121,7 @@ def test_identified_by_filter_tells_explicit_from_general(credited):
     assert select_opportunities(credited, "jury+coroner:explicit")["opportunity_id"].tolist() == ["op-w-01"]
     table = gap_table(credited, identified_by="jury").set_index("opportunity_id")
     assert table.loc["op-w-02", "official_credits"] == "jury:general;coroner:general;press"
-    assert table.loc["op-w-01", "evidence_grade"] == "single"
+    assert table.loc["op-w-01", "evidence_grade"] == "unquoted"  # no citation in this package
 
 
 def test_credit_label():
@@ -173,16 +189,34 @@ def case():
 def test_every_row_of_the_record_has_a_grade(case):
     for table in ("victims", "events", "opportunities", "findings"):
         g = grades(case, table)
-        assert len(g) == len(getattr(case, table)) and g.isin(["primary", "corroborated", "single"]).all()
+        assert len(g) == len(getattr(case, table)) and g.isin(["primary", "corroborated", "single", "unquoted"]).all()
 
 
 def test_hand_checked_grades(case):
-    # ev-w-13 cites the PA story on NewsChain and the Barking and Dagenham Post's copy of the same text.
-    assert grades(case, "events")["ev-w-13"] == "single"
-    # The conclusions now cite the High Court judgment for the quashed 2015 open conclusions.
-    assert grades(case, "findings")["fd-jury-whitworth-conclusion"] == "primary"
-    # op-w-08: PA's report of the prosecutor's evidence plus the Guardian's timeline for the date.
-    assert grades(case, "opportunities")["op-w-08"] == "corroborated"
+    # Walgate's death interval is quoted from the BBC (counsel to the inquest) and ITV (the 999 call).
+    assert grades(case, "victims")["walgate"] == "corroborated"
+    # The jury's conclusions day: quoted from ITV and the BBC.
+    assert grades(case, "events")["ev-f-07"] == "corroborated"
+    # The jury's "fundamental failures": only a blog copy of PA's story carries it.
+    assert grades(case, "findings")["fd-jury-general-basic"] == "single"
+
+
+def test_field_bases_of_a_hand_made_package(tmp_path):
+    case = load_case(write_package(tmp_path / "d", sources=SOURCES, events=events(("ev-x-01", "bbc"), ("ev-x-02", "bbc")),
+                                   citations=[quote("ev-x-01", "summary", "bbc"),
+                                              {"row_id": "ev-x-01", "fields": "date_earliest;date_latest",
+                                               "derived_from": "ev-x-02.date_earliest", "rule": "equal"},
+                                              {"row_id": "ev-x-02", "fields": "date_latest", "source_id": "bbc",
+                                               "quote": "Port arrested."},
+                                              {"row_id": "ev-x-02", "fields": "date_latest", "assumption": "Same day."}]))
+    bases = field_bases(case).set_index(["row_id", "field"])["basis"]
+    assert bases[("ev-x-01", "summary")] == "quoted" and bases[("ev-x-01", "date_latest")] == "derived"
+    assert bases[("ev-x-02", "date_latest")] == "quoted"  # the strongest of a quote and an assumption
+    assert bases[("ev-x-02", "summary")] == "missing"
+    counts = basis_counts(case).set_index(["table", "field"])
+    assert counts.loc[("events", "date_latest")].tolist() == [1, 1, 0, 0, 2]
+    assert counts.loc[("victims", "age")].tolist() == [0, 0, 0, 4, 4]
+    assert assumptions(case).to_dict("records") == [{"row_id": "ev-x-02", "fields": "date_latest", "assumption": "Same day."}]
 
 
 def test_jury_credits_after_the_audit(case):

@@ -193,7 +193,7 @@ def test_opportunity_page_says_what_the_record_and_the_gap_table_say(built_site,
     assert "between 19 and 26 June 2014" in text
     assert "Gabriel Kovari, 60 to 70 days later" in text
     assert "did not enter the investigation for nearly a week" in text
-    assert "Met Police, Press" in text  # identified_by police;press
+    assert "Met Police (see its basis below) Press (see its basis below)" in text  # identified_by police;press
     for sid in case.opportunities.set_index("opportunity_id").at["op-w-01", "source_ids"]:
         assert f'id="src-{sid}"' in html
     # a finding naming op-w-... appears on that opportunity's page

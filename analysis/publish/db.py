@@ -12,7 +12,11 @@ writes, with ``sqlite-utils``, to a temporary file renamed into place:
   ``gaps_death`` and ``gaps_found`` (:func:`analysis.gaps.gap_table` on each basis) and
   ``deaths`` (:func:`analysis.gaps.deaths_view`). Whatever columns those functions return are
   stored; a column holding lists becomes ``;``-joined text plus a link table;
-- full-text search (SQLite FTS5, Porter stemming) on the free-text columns.
+- full-text search (SQLite FTS5, Porter stemming) on the free-text columns;
+- ``citations`` (the basis of each field), numbered in CSV order (``citation_id``), with the
+  cited row's id also in the column of its table (``victim_id``, ``event_id``, ``opportunity_id``
+  or ``finding_id``, each a foreign key), ``source_id`` a foreign key to ``sources``, and
+  full-text search over the quotes and assumptions.
 
 :func:`datasette_metadata` turns ``datapackage.json`` into Datasette's metadata (titles,
 descriptions, licence, source, facets, sort orders, label columns) and adds the canned queries.
@@ -38,7 +42,7 @@ from analysis.atomic import write_atomic
 from analysis.citation import Record, built_from, cite_as, record
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
-from analysis.schema import LIST_FIELDS, Table, read_descriptor, read_tables
+from analysis.schema import LIST_FIELDS, RECORD_TABLES, Table, read_descriptor, read_tables
 
 #: Datasette names a database after its file: build/port-inquests.db is served as /port-inquests.
 DB_NAME = "port-inquests"
@@ -103,6 +107,7 @@ FACETS = {
     "finding_opportunities": ["opportunity_id"],
     "gaps_death_identified_by": ["identified_by"],
     "gaps_found_identified_by": ["identified_by"],
+    "citations": ["source_id", "rule"],
 }
 
 #: Column widths for Datasette's pages, so that a sentence column is never squeezed to a few
@@ -157,18 +162,38 @@ def metadata_path(db_path: str | Path) -> Path:
 
 def _fill(db: sqlite_utils.Database, case: Case, tables: dict[str, Table], computed: dict[str, pd.DataFrame]) -> None:
     ids: dict[str, set[str]] = {}
+    keyed = {name: table for name, table in tables.items() if table.primary_key}
     with db.conn:
-        for name, table in tables.items():
+        for name, table in keyed.items():
             frame = getattr(case, name)
             ids[name] = set(frame[table.primary_key])
             _record_table(db, table, frame)
-        for name, table in tables.items():
+        for name, table in keyed.items():
             _record_links(db, table, getattr(case, name), tables)
         for name, frame in computed.items():
             _computed_table(db, name, frame, COMPUTED[name][1], ids, tables)
+        if "citations" in tables:
+            _citations_table(db, case, tables)
     for name, table in tables.items():
         db[name].enable_fts(fts_columns(table), tokenize="porter")
     db.vacuum()
+
+
+def _citations_table(db: sqlite_utils.Database, case: Case, tables: dict[str, Table]) -> None:
+    """``citations`` as in the CSV plus ``citation_id`` and the cited row's id in its own table's column."""
+    table = tables["citations"]
+    columns: dict[str, type] = {"citation_id": int, **{f.name: str for f in table.fields}}
+    columns.update({key: str for key in RECORD_TABLES.values()})
+    foreign = [("source_id", "sources", "source_id")] + [(key, name, key) for name, key in RECORD_TABLES.items()]
+    db["citations"].create(columns, pk="citation_id", not_null=["row_id", "fields"], foreign_keys=foreign)
+    owner = {rid: RECORD_TABLES[name] for name, key in RECORD_TABLES.items() for rid in getattr(case, name)[key]}
+    rows = []
+    for number, c in enumerate(case.citations.to_dict(orient="records"), start=1):
+        row = {"citation_id": number, **{k: (";".join(v) if k == "fields" else _cell(v)) for k, v in c.items()}}
+        if c["row_id"] in owner:
+            row[owner[c["row_id"]]] = c["row_id"]
+        rows.append(row)
+    db["citations"].insert_all(rows, columns=columns)
 
 
 def computed_frames(case: Case) -> dict[str, pd.DataFrame]:
@@ -179,7 +204,7 @@ def computed_frames(case: Case) -> dict[str, pd.DataFrame]:
 
 def fts_columns(table: Table) -> list[str]:
     """Free-text columns of a package table: strings with no enum, pattern, key or list role."""
-    keys = {table.primary_key, *table.foreign_keys}
+    keys = {table.primary_key, *table.foreign_keys, "row_id", "derived_from"}
     return [f.name for f in table.fields
             if f.type == "string" and not f.enum and f.pattern is None and f.name not in keys
             and f.name not in LIST_FIELDS and f.name != "url"]
@@ -336,7 +361,12 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
             "title": table.title, "description": table.description,
             "columns": {f.name: f.description for f in table.fields if f.description},
         }
-        for field in table.field_names:
+        if table.name == "citations":
+            described["citations"]["columns"].update(
+                citation_id="Number of the citation, in the order of citations.csv.",
+                **{key: f"The cited row, when it is one of {name} ({name}.{key}); the same id as row_id."
+                   for name, key in RECORD_TABLES.items()})
+        for field in table.field_names if table.primary_key else []:
             if field in LIST_FIELDS:
                 target = LIST_FIELDS[field]
                 item = tables[target].primary_key if target else field

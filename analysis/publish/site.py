@@ -39,6 +39,8 @@ from analysis.load import Case, load_case
 from analysis.plots import BODY_LABELS
 from analysis.publish import reader
 from analysis.publish.db import fts_columns
+from analysis.publish.rowpages import install as install_row_lookups
+from analysis.publish.rowpages import write_pages as write_row_pages
 from analysis.publish.timelinejs import display_interval, kind_label, timeline
 from analysis.schema import read_tables
 
@@ -108,6 +110,7 @@ class Linker:
     page: str  # the page's path inside the site, e.g. "opportunities/op-w-01.html"
     names: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+    copies: set[str] = field(default_factory=set)  # sources known only as a copy (read_at == url)
 
     def href(self, target: str) -> str:
         """Relative address of ``target`` (a site path, optionally with #fragment) from this page."""
@@ -119,6 +122,8 @@ class Linker:
         return Markup('<a href="{}">{}</a>').format(self.href(target), text)
 
     def source(self, sid: str) -> Markup:
+        if sid in self.copies:
+            return Markup('<a href="{}">{}</a> <span class="copy">(a copy)</span>').format(self.urls[sid], sid)
         return Markup('<a href="{}">{}</a>').format(self.urls[sid], sid)
 
     def victim(self, vid: str) -> Markup:
@@ -136,7 +141,11 @@ class Linker:
             return self.victim(value)
         if column == "opportunity_id":
             return self.a(f"opportunities/{value}.html", value)
+        if column in ("event_id", "finding_id"):
+            return self.a(f"{column.removesuffix('_id')}s/{value}.html", value)
         if column == "url":
+            if value in {self.urls.get(s) for s in self.copies}:
+                return Markup('<span class="copy">only a copy was found:</span> <a href="{}">{}</a>').format(value, value)
             return Markup('<a href="{}">{}</a>').format(value, value)
         if isinstance(value, pd.Timestamp):
             return Markup("<time datetime=\"{0}\">{0}</time>").format(f"{value:%Y-%m-%d}")
@@ -213,7 +222,9 @@ class Site:
         """Render ``template`` to ``page`` (a path inside the site) with links relative to it."""
         names = dict(zip(self.case.victims["victim_id"], self.case.victims["name"]))
         urls = dict(zip(self.case.sources["source_id"], self.case.sources["url"]))
-        link = Linker(page, names, urls)
+        copies = set(self.case.sources.loc[self.case.sources["read_at"] == self.case.sources["url"], "source_id"]) \
+            if "read_at" in self.case.sources else set()
+        link = Linker(page, names, urls, copies)
         depth = page.count("/")
         html_text = self.env.get_template(template).render(
             link=link, root="../" * depth, page=page, **context)
@@ -287,10 +298,12 @@ def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
 def _build(site: Site) -> None:
     """Write every page and file of the site into ``site.out``."""
     _copy_files(site)
+    install_row_lookups(site)  # each field's basis, sources' links, credits: globals of every template
     notebooks = _notebooks(site)
     _tables(site)
     _opportunities(site)
     _victims(site)
+    write_row_pages(site)  # one page per event and per finding
     _chronology_and_timeline(site)
     _figures(site)
     reader_pages(site)

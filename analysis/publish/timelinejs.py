@@ -78,8 +78,9 @@ def source_links(case: Case, source_ids: list[str]) -> str:
     for sid in source_ids:
         s = sources.loc[sid]
         when = f", {s['published']}" if isinstance(s["published"], str) and s["published"] else ""
+        copy = "; a copy: the publisher's own page was not found" if s.get("read_at") == s["url"] else ""
         items.append(f'<li><a href="{html.escape(s["url"])}">{html.escape(s["title"])}</a> '
-                     f"({html.escape(s['publisher'])}{html.escape(when)})</li>")
+                     f"({html.escape(s['publisher'])}{html.escape(when)}{copy})</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
