@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
 from analysis.gaps import gap_table
+from analysis.intervals import Interval, certainly_before, count_band, intervals_of
 from analysis.load import Case
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
@@ -30,10 +31,13 @@ ARREST_SHADE = "#F7EF99"
 #: Days kept free between two marks on one track of a lane, so that their markers never touch.
 TRACK_GAP_DAYS = 12
 
-#: The one date rule for missed opportunities, shared by the timeline and the cumulative chart.
-OPPORTUNITY_DATE_RULE = ("an opportunity may have arisen on any day from its date_earliest to its date_latest: "
-                         "the timeline draws that interval (marker on the earliest day), and the cumulative chart "
-                         "counts it as a band from 'if each arose on its earliest day' to 'on its latest day'")
+#: The one date rule for missed opportunities, shared by the timeline, the cumulative chart and the
+#: open-windows chart; the predicates behind it are in :mod:`analysis.intervals`.
+OPPORTUNITY_DATE_RULE = ("an opportunity may have first arisen on any day from its date_earliest to its date_latest, "
+                         "and its chance closed on a day from its open_until_earliest to its open_until_latest: "
+                         "the timeline draws when it arose (marker on the earliest day), the cumulative chart "
+                         "counts it as a band from 'if each arose on its earliest day' to 'on its latest day', and "
+                         "the open-windows chart draws it from when it arose to when it closed")
 
 
 def _finish(fig: Figure, title: str, alt: str) -> Figure:
@@ -367,11 +371,10 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
     hi = pd.Timestamp(end) if end else case.final_arrest
     days = pd.date_range(lo, hi, freq="D")
     opps = case.opportunities
-    o_early = opps["date_earliest"].sort_values().searchsorted(days, side="right")
-    o_late = opps["date_latest"].sort_values().searchsorted(days, side="right")
+    arisen = intervals_of(opps, "date_earliest", "date_latest")
+    o_late, o_early = count_band(arisen, days)
     v = case.victims
-    early = v["died_earliest"].sort_values().searchsorted(days, side="right")
-    late = v["died_latest"].sort_values().searchsorted(days, side="right")
+    late, early = count_band(intervals_of(v, "died_earliest", "died_latest"), days)
     arrest = case.final_arrest
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, 5.6), layout="constrained")
@@ -399,13 +402,20 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
                                 color=VICTIM_COLOURS.get(row.victim_id, NEUTRAL))
         _time_axis(bottom)
         bottom.set_xlabel("Date")
-        first = int((opps["date_latest"] <= arrest).sum())
+        first = certainly_arisen_before(case, case.final_arrest_event)
         alt = (f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
                f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "
                f"of the window ({first} had certainly arisen before Port's final arrest, shaded, on "
                f"{day_range(case.final_arrest_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
                f"{int(late[-1])}, drawn between each man's earliest and latest possible day of death.")
         return _finish(fig, "Missed opportunities kept accumulating while the deaths went on", alt)
+
+
+def certainly_arisen_before(case: Case, event: pd.Series) -> int:
+    """How many opportunities had certainly arisen before an event (``date_earliest``, ``date_latest``)
+    by :func:`analysis.intervals.certainly_before`: the sentence the cumulative chart's alt text states."""
+    when = Interval(event["date_earliest"], event["date_latest"])
+    return sum(certainly_before(a, when) for a in intervals_of(case.opportunities, "date_earliest", "date_latest"))
 
 
 #: Every figure the project publishes, by file name: the CLI and the notebooks share this.
@@ -422,11 +432,12 @@ FIGURES = {
 
 def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "all",
                        investigation: str | None = None) -> Figure:
-    """Each missed opportunity as the window it stood open in, from its earliest date to Port's
-    final arrest, against the four deaths.
+    """Each missed opportunity as the window it stood open in, from the day it arose to the day its
+    chance closed (``open_until``), against the deaths.
 
-    A thick bar (with a dot at its start, so a one-day interval still shows) is the opportunity's
-    own interval; the thin line continues to the arrest. Hatched bands are the days each man may
+    A thick bar (with a dot at its start, so a one-day interval still shows) is the interval in
+    which it arose; the thin line continues to the last day on which it may have closed
+    (``open_until_latest``). Hatched bands are the days each man may
     have died (``basis="death"``) or the day he was found (``"found"``); the grey band is the
     arrest. The label at the right counts the deaths certainly and possibly in the window
     (:func:`analysis.gaps.deaths_in_window`).
@@ -461,7 +472,7 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         start = list(gaps["date_earliest"])
         own_end = [e + ONE_DAY for e in gaps["date_latest"]]
         # One call per series: thin windows, thick own intervals, start dots.
-        ax.hlines(ys, start, [arrest["date_latest"] + ONE_DAY] * len(gaps), colors=colours, lw=1.0, zorder=2)
+        ax.hlines(ys, start, [e + ONE_DAY for e in gaps["open_until_latest"]], colors=colours, lw=1.0, zorder=2)
         ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
         ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
         for yy, row in zip(ys, gaps.itertuples(index=False)):
@@ -483,16 +494,19 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         ax.set_xlabel(f"Date (hatched: {band}; grey: Port's final arrest)")
         ax.set_ylabel("Missed opportunity")
         _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
-                                   label="the opportunity's own dates (dot: earliest)"),
-                            Line2D([], [], color=NEUTRAL, lw=1, label="left open until Port's arrest"),
+                                   label="the days it may have arisen (dot: earliest)"),
+                            Line2D([], [], color=NEUTRAL, lw=1, label="left open until the chance closed"),
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
                    ncol=3, fontsize=7)
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
-        n_three = int(gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0).eq(3).sum())
+        counts = gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0)
+        most = int(counts.max()) if len(counts) else 0
+        n_most = int(counts.eq(most).sum())
         alt = (f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "
-               f"its earliest date to Port's final arrest in October 2015, with its own dates drawn thicker, over "
+               f"the earliest day it may have arisen to the last day on which its chance may have closed, with the "
+               f"days on which it arose drawn thicker, over "
                f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
-               f"happened; {n_three} while all three later deaths may have happened. The label at the right of each "
+               f"happened; {n_most} while {most} later deaths may have happened, the most for any row. The label at the right of each "
                f"row counts the deaths certainly and possibly inside its window.")
         scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
         if investigation:
