@@ -39,7 +39,7 @@ import pandas as pd
 
 from analysis.evidence import credit_label, credit_strengths, grades
 from analysis.intervals import (Interval, certainly_before, certainly_in_window, could_follow, first_candidate,
-                                gap_range, possibly_before, possibly_in_window, span_range)
+                                gap_range, may_be_next, possibly_before, possibly_in_window, span_range)
 from analysis.load import Case
 
 Basis = Literal["death", "found"]
@@ -61,7 +61,7 @@ IDENTIFIED_BY: dict[str, tuple[frozenset[str] | None, bool]] = {
 GAP_COLUMNS = [
     "opportunity_id", "investigation", "date_earliest", "date_latest",
     "open_until_earliest", "open_until_latest", "identified_by",
-    "next_death", "next_death_name", "next_earliest", "next_latest",
+    "next_death", "next_death_name", "next_earliest", "next_latest", "next_deaths", "next_deaths_names",
     "gap_days_min", "gap_days_max", "gap_days_mid",
     "deaths_while_open", "days_open_min", "days_open_max",
     "official_credits", "evidence_grade",
@@ -171,7 +171,10 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     """One row per missed opportunity: the next death after it, the days between, and its open window.
 
     Columns are :data:`GAP_COLUMNS`. ``date_earliest``..``date_latest`` is when the opportunity
-    arose, ``open_until_earliest``..``open_until_latest`` when its chance closed. Gaps are
+    arose, ``open_until_earliest``..``open_until_latest`` when its chance closed. ``next_death``
+    is the death that could come first; ``next_deaths`` (ids, ``;``-separated, in death order) and
+    ``next_deaths_names`` (``" or "``-joined) every death that is the next one in some world
+    (:func:`analysis.intervals.may_be_next`), which the gap range runs to. Gaps are
     nullable integers (``<NA>`` where no death could follow), from
     :func:`analysis.intervals.gap_range`. ``days_open_min``..``days_open_max`` is how long it
     stood open (:func:`analysis.intervals.span_range` from arose to closed);
@@ -198,6 +201,7 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
             "open_until_earliest": until.earliest, "open_until_latest": until.latest,
             "identified_by": ";".join(opp.identified_by),
             "next_death": None, "next_death_name": None, "next_earliest": pd.NaT, "next_latest": pd.NaT,
+            "next_deaths": "", "next_deaths_names": "",
             "gap_days_min": None, "gap_days_max": None, "gap_days_mid": None,
             "deaths_while_open": len(possible), "days_open_min": open_min, "days_open_max": open_max,
             "official_credits": credit_label(list(opp.identified_by), strengths.get(opp.opportunity_id, {})),
@@ -208,6 +212,9 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
         if first is not None and gap is not None:
             nxt = others[first][0]
             low, high = gap
+            may = [others[i][0] for i in may_be_next(when, [death for _, death in others])]
+            row.update(next_deaths=";".join(w["victim_id"] for w in may),
+                       next_deaths_names=" or ".join(w["name"] for w in may))
             row.update(next_death=nxt["victim_id"], next_death_name=nxt["name"],
                        next_earliest=nxt["earliest"], next_latest=nxt["latest"],
                        gap_days_min=low, gap_days_max=high, gap_days_mid=(low + high) / 2)

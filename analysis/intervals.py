@@ -193,6 +193,30 @@ def gap_range(start: Interval, candidates: Iterable[Interval]) -> tuple[int, int
     return low, high
 
 
+def may_be_next(start: Interval, candidates: Sequence[Interval]) -> list[int]:
+    """Indices of the candidates that are the next one after ``start`` in at least one world.
+
+    A candidate on day ``t`` is next after a start on day ``x <= t`` when no other candidate
+    must fall in ``x .. t-1``: each other can be put before ``x`` or on or after ``t`` (the same
+    day as ``t`` is a tie, and both are next). For each ``t`` the latest possible ``x`` is best.
+
+    >>> may_be_next(Interval.of("2014-09-19"), [Interval.of("2014-09-18", "2014-09-20"), Interval.of("2015-09-13")])
+    [0, 1]
+    """
+    found = []
+    for i, c in enumerate(candidates):
+        if not could_follow(start, c):
+            continue
+        day = max(c.earliest, start.earliest)
+        while day <= c.latest:
+            x = min(start.latest, day)
+            if all(o.earliest < x or o.latest >= day for j, o in enumerate(candidates) if j != i):
+                found.append(i)
+                break
+            day += pd.Timedelta(days=1)
+    return found
+
+
 def first_candidate(start: Interval, candidates: Sequence[Interval]) -> int | None:
     """Index of the candidate that could come first after ``start``: the earliest first day of
     those that could follow (ties: earliest last day, then order given); ``None`` if none could.

@@ -266,14 +266,17 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         for yy, row in followed:
             days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
             # Offset in points, so the label clears a diamond as well as a bar's end.
-            ax.annotate(f"{days} days to {row.next_death_name.split()[-1]}", (float(row.gap_days_max), yy),
+            nexts = "/".join(name.split()[-1] for name in row.next_deaths_names.split(" or "))
+            ax.annotate(f"{days} days to {nexts}", (float(row.gap_days_max), yy),
                         xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
                   for row in gaps.itertuples(index=False)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(VICTIM_COLOURS[v])
-        ax.set_xlim(0, top * 1.25)
+        # Room on the right for the longest bar's label, and no tick past the end of the axis.
+        ax.set_xlim(0, top * 1.55)
+        ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= top * 1.5])
         ax.set_ylim(-0.8, len(gaps) + 0.2)
         basis_words = "the days each man may have died" if basis == "death" else "the day each body was found"
         ax.set_xlabel(f"Days from the missed opportunity to the {target}\n"
@@ -472,7 +475,10 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         start = list(gaps["date_earliest"])
         own_end = [e + ONE_DAY for e in gaps["date_latest"]]
         # One call per series: thin windows, thick own intervals, start dots.
-        ax.hlines(ys, start, [e + ONE_DAY for e in gaps["open_until_latest"]], colors=colours, lw=1.0, zorder=2)
+        # Open for certain until the first day it may have closed (solid), then dotted over the days it may have.
+        ax.hlines(ys, start, list(gaps["open_until_earliest"]), colors=colours, lw=1.0, zorder=2)
+        ax.hlines(ys, list(gaps["open_until_earliest"]), [e + ONE_DAY for e in gaps["open_until_latest"]],
+                  colors=colours, lw=1.0, linestyles=":", zorder=2)
         ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
         ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
         for yy, row in zip(ys, gaps.itertuples(index=False)):
@@ -496,8 +502,9 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
                                    label="the days it may have arisen (dot: earliest)"),
                             Line2D([], [], color=NEUTRAL, lw=1, label="left open until the chance closed"),
+                            Line2D([], [], color=NEUTRAL, lw=1, ls=":", label="the days it may have closed"),
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
-                   ncol=3, fontsize=7)
+                   ncol=2, fontsize=7)
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
         counts = gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0)
         most = int(counts.max()) if len(counts) else 0
