@@ -33,6 +33,7 @@ possibly before.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -121,9 +122,30 @@ def _get(row, name: str):
     return row[name] if isinstance(row, (pd.Series, dict)) else getattr(row, name)
 
 
-def _others(windows: pd.DataFrame, investigation: str) -> list[tuple[pd.Series, Interval]]:
-    others = windows[windows["victim_id"] != investigation].sort_values(["earliest", "latest"], kind="stable")
-    return [(w, Interval(w["earliest"], w["latest"])) for _, w in others.iterrows()]
+@dataclass(frozen=True)
+class Death:
+    """One man's death on the chosen basis: his id, his name and the interval."""
+
+    victim_id: str
+    name: str
+    when: Interval
+
+
+def deaths_of(windows: pd.DataFrame) -> list[Death]:
+    """The deaths of :func:`death_windows` in death order: earliest day, then latest, then id (so
+    that the order, and every ``;``-list built from it, does not depend on the order of the rows)."""
+    deaths = [Death(str(v), str(n), Interval(a, b))
+              for v, n, a, b in zip(windows["victim_id"], windows["name"], windows["earliest"], windows["latest"])]
+    return sorted(deaths, key=lambda d: (d.when.earliest, d.when.latest, d.victim_id))
+
+
+def _frame(deaths: list[Death]) -> pd.DataFrame:
+    return pd.DataFrame({"victim_id": [d.victim_id for d in deaths], "name": [d.name for d in deaths],
+                         "earliest": [d.when.earliest for d in deaths], "latest": [d.when.latest for d in deaths]})
+
+
+def _others(deaths: list[Death], investigation: str) -> list[Death]:
+    return [d for d in deaths if d.victim_id != investigation]
 
 
 def deaths_after(windows: pd.DataFrame, investigation: str, when: Interval) -> pd.DataFrame:
@@ -132,9 +154,12 @@ def deaths_after(windows: pd.DataFrame, investigation: str, when: Interval) -> p
     The rule is :func:`analysis.intervals.could_follow` (on or after a day it may have arisen),
     the same on both bases.
     """
-    keep = [w["victim_id"] for w, death in _others(windows, investigation) if could_follow(when, death)]
-    later = windows[windows["victim_id"].isin(keep)]
-    return later.sort_values(["earliest", "latest"], kind="stable")
+    return _frame([d for d in _others(deaths_of(windows), investigation) if could_follow(when, d.when)])
+
+
+def _window(others: list[Death], when: Interval, until: Interval) -> tuple[list[Death], list[Death]]:
+    return ([d for d in others if certainly_in_window(d.when, when, until)],
+            [d for d in others if possibly_in_window(d.when, when, until)])
 
 
 def deaths_in_window(windows: pd.DataFrame, investigation: str, when: Interval,
@@ -151,19 +176,16 @@ def deaths_in_window(windows: pd.DataFrame, investigation: str, when: Interval,
     >>> list(certain["victim_id"]), list(possible["victim_id"])
     (['b'], ['a', 'b', 'c'])
     """
-    others = _others(windows, investigation)
-    possible = [w["victim_id"] for w, death in others if possibly_in_window(death, when, until)]
-    certain = [w["victim_id"] for w, death in others if certainly_in_window(death, when, until)]
-    ordered = windows.sort_values(["earliest", "latest"], kind="stable")
-    return ordered[ordered["victim_id"].isin(certain)], ordered[ordered["victim_id"].isin(possible)]
+    certain, possible = _window(_others(deaths_of(windows), investigation), when, until)
+    return _frame(certain), _frame(possible)
 
 
 def next_death(windows: pd.DataFrame, investigation: str, when: Interval) -> pd.Series | None:
     """The death that could come first after an opportunity that arose on ``when``
     (:func:`analysis.intervals.first_candidate`), or None."""
-    others = _others(windows, investigation)
-    first = first_candidate(when, [death for _, death in others])
-    return None if first is None else others[first][0]
+    others = _others(deaths_of(windows), investigation)
+    first = first_candidate(when, [d.when for d in others])
+    return None if first is None else _frame([others[first]]).iloc[0]
 
 
 def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
@@ -184,16 +206,17 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     ``identified_by`` with each official credit's strength (``"jury:explicit;coroner:general;police"``)
     and ``evidence_grade`` the row's grade (:mod:`analysis.evidence`).
     """
-    windows = death_windows(case, basis)
+    deaths = deaths_of(death_windows(case, basis))
     strengths = credit_strengths(case)
     grade = grades(case, "opportunities")
     rows = []
     for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
         when, until = arose(opp), closed(opp)
-        others = _others(windows, opp.investigation)
-        certain, possible = deaths_in_window(windows, opp.investigation, when, until)
-        first = first_candidate(when, [death for _, death in others])
-        gap = gap_range(when, [death for _, death in others])
+        others = _others(deaths, opp.investigation)
+        candidates = [d.when for d in others]
+        certain, possible = _window(others, when, until)
+        first = first_candidate(when, candidates)
+        gap = gap_range(when, candidates)
         open_min, open_max = span_range(when, until)
         row = {
             "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
@@ -206,17 +229,16 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
             "deaths_while_open": len(possible), "days_open_min": open_min, "days_open_max": open_max,
             "official_credits": credit_label(list(opp.identified_by), strengths.get(opp.opportunity_id, {})),
             "evidence_grade": grade[opp.opportunity_id],
-            "deaths_in_window_certain": ";".join(certain["victim_id"]),
-            "deaths_in_window_possible": ";".join(possible["victim_id"]),
+            "deaths_in_window_certain": ";".join(d.victim_id for d in certain),
+            "deaths_in_window_possible": ";".join(d.victim_id for d in possible),
         }
         if first is not None and gap is not None:
-            nxt = others[first][0]
+            nxt = others[first]
             low, high = gap
-            may = [others[i][0] for i in may_be_next(when, [death for _, death in others])]
-            row.update(next_deaths=";".join(w["victim_id"] for w in may),
-                       next_deaths_names=" or ".join(w["name"] for w in may))
-            row.update(next_death=nxt["victim_id"], next_death_name=nxt["name"],
-                       next_earliest=nxt["earliest"], next_latest=nxt["latest"],
+            may = [others[i] for i in may_be_next(when, candidates)]
+            row.update(next_death=nxt.victim_id, next_death_name=nxt.name,
+                       next_earliest=nxt.when.earliest, next_latest=nxt.when.latest,
+                       next_deaths=";".join(d.victim_id for d in may), next_deaths_names=" or ".join(d.name for d in may),
                        gap_days_min=low, gap_days_max=high, gap_days_mid=(low + high) / 2)
         rows.append(row)
     table = pd.DataFrame(rows, columns=GAP_COLUMNS)
@@ -251,3 +273,11 @@ def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") 
                      "n_certainly_before": len(certain), "n_possibly_before": len(possible),
                      "certainly_before": certain, "possibly_before": possible})
     return pd.DataFrame(rows)
+
+
+def certainly_arisen_before(case: Case, event: pd.Series) -> int:
+    """How many opportunities had certainly arisen before an event (a row with ``date_earliest``,
+    ``date_latest``, such as the one that ends the series), by
+    :func:`analysis.intervals.certainly_before`. The cumulative chart's alt text states it."""
+    when = Interval(event["date_earliest"], event["date_latest"])
+    return sum(certainly_before(arose(o), when) for o in case.opportunities.itertuples(index=False))

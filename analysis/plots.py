@@ -16,8 +16,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
-from analysis.gaps import gap_table
-from analysis.intervals import Interval, certainly_before, count_band, intervals_of
+from analysis.gaps import certainly_arisen_before, gap_table
+from analysis.intervals import count_band, intervals_of
 from analysis.load import Case
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
@@ -412,13 +412,6 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
                f"{day_range(case.final_arrest_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
                f"{int(late[-1])}, drawn between each man's earliest and latest possible day of death.")
         return _finish(fig, "Missed opportunities kept accumulating while the deaths went on", alt)
-
-
-def certainly_arisen_before(case: Case, event: pd.Series) -> int:
-    """How many opportunities had certainly arisen before an event (``date_earliest``, ``date_latest``)
-    by :func:`analysis.intervals.certainly_before`: the sentence the cumulative chart's alt text states."""
-    when = Interval(event["date_earliest"], event["date_latest"])
-    return sum(certainly_before(a, when) for a in intervals_of(case.opportunities, "date_earliest", "date_latest"))
 
 
 #: Every figure the project publishes, by file name: the CLI and the notebooks share this.
