@@ -170,9 +170,9 @@ def deaths_in_window(windows: pd.DataFrame, investigation: str, when: Interval,
     :func:`analysis.intervals.certainly_in_window` and :func:`analysis.intervals.possibly_in_window`.
 
     >>> w = pd.DataFrame({"victim_id": ["a", "b", "c"], "name": ["A", "B", "C"],
-    ...                   "earliest": pd.to_datetime(["2014-08-25", "2015-09-13", "2015-10-15"]),
-    ...                   "latest": pd.to_datetime(["2014-08-28", "2015-09-14", "2015-10-16"])})
-    >>> certain, possible = deaths_in_window(w, "x", Interval.of("2014-08-26"), Interval.of("2015-10-12", "2015-10-18"))
+    ...                   "earliest": pd.to_datetime(["2001-08-25", "2002-09-13", "2002-10-15"]),
+    ...                   "latest": pd.to_datetime(["2001-08-28", "2002-09-14", "2002-10-16"])})
+    >>> certain, possible = deaths_in_window(w, "x", Interval.of("2001-08-26"), Interval.of("2002-10-12", "2002-10-18"))
     >>> list(certain["victim_id"]), list(possible["victim_id"])
     (['b'], ['a', 'b', 'c'])
     """
