@@ -177,3 +177,13 @@ def test_the_readme_headline_counts_before_each_death_by_the_rule(record):
         if possible:
             assert (f"Before {v['name']}'s death: {certain} missed opportunities in earlier investigations "
                     f"certainly came before it, {possible} possibly.") in text
+
+
+def test_the_examples_in_the_rules_docstrings_hold():
+    import doctest
+
+    import analysis.gaps
+    import analysis.intervals
+
+    for module in (analysis.intervals, analysis.gaps):
+        assert doctest.testmod(module).failed == 0, module.__name__
