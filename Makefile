@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 KERNEL := port-inquests
 
-.PHONY: help setup figures test test-core validate gaps lab bench docs clean db serve
+.PHONY: help setup figures test test-core test-deep validate gaps lab bench docs clean db serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ CORE_TESTS := not browser and not server and not params and not publish and not 
 
 test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish, release
 	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)"
+
+test-deep: $(READY) ## the property tests with thousands of generated cases against the brute-force oracle (minutes)
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -p no:xdist -q tests/test_properties.py
 
 validate: $(READY) ## check the data package
 	$(PY) -m analysis validate data

@@ -82,8 +82,8 @@ def _gap_text(table, wide: bool) -> str:
     else:
         columns = {"opportunity": "opportunity_id", "investigation": "investigation",
                    "may have arisen": ("date_earliest", "date_latest"), "next death": "next_death_name",
-                   "days to it": ("gap_days_min", "gap_days_max"), "deaths after it": "deaths_before_arrest",
-                   "days to arrest": ("days_to_arrest_min", "days_to_arrest_max")}
+                   "days to it": ("gap_days_min", "gap_days_max"), "deaths while open": "deaths_while_open",
+                   "days open": ("days_open_min", "days_open_max")}
 
     def cell(row: dict, spec) -> str:
         if isinstance(spec, tuple):

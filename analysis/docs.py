@@ -43,7 +43,7 @@ def headline(data_dir: str | Path = "data") -> str:
         lines.append(f"- Port's final arrest: {last.date_latest:%d %B %Y}.")
     else:
         lines.append(f"- Port's final arrest: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
-                     "press source read fixes the day; see the row's notes); the days to arrest are counted to the latest day.")
+                     "press source read fixes the day; see the row's notes).")
     for v in case.victims.itertuples(index=False):
         own = gaps[gaps["investigation"] == v.victim_id]
         followed = own.dropna(subset=["next_death"])

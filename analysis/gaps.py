@@ -1,27 +1,31 @@
 """How long the police had: from each missed opportunity to the next death.
 
-Definitions (also in the README, and tested on hand-checked cases):
+Every predicate over uncertain days lives in :mod:`analysis.intervals` (read its docstring for
+what "certainly" and "possibly" mean); this module applies them to the record.
 
-*Next death.* The first death, other than the one under investigation, that could have
-happened after the opportunity arose.
+An opportunity has two intervals: ``date_earliest``..``date_latest``, the days on which it first
+*arose*, and ``open_until_earliest``..``open_until_latest``, the days on which the chance
+*closed* (the laptop examined, the deaths linked, the arrest).
 
-- ``basis="death"``: among the other victims whose latest possible death date is on or after
-  the opportunity's earliest date, the one with the earliest ``died_earliest`` (ties broken by
-  ``died_latest``). The gap runs from ``max(0, died_earliest - opportunity latest)`` to
-  ``died_latest - opportunity earliest`` days.
-- ``basis="found"``: among the other victims found strictly after the opportunity's earliest
-  date, the one found first. The gap runs from ``max(0, found - opportunity latest)`` to
-  ``found - opportunity earliest`` days (floored at 0, because a gap cannot be negative when
-  the opportunity's interval runs past the discovery).
+*Next death* (from when it arose). The other deaths that could follow the opportunity are those
+whose latest day is on or after the first day it may have arisen
+(:func:`analysis.intervals.could_follow`; the same day counts, on both bases). ``next_death`` is
+the one whose death could come first (earliest ``earliest``, ties by ``latest``). The gap runs
+from the shortest to the longest number of days to whichever death comes next, over every way
+the uncertain days could fall (:func:`analysis.intervals.gap_range`).
+
+- ``basis="death"``: a death is the days he may have died (``died_earliest``..``died_latest``);
+- ``basis="found"``: a death is the day his body was found.
 
 An opportunity with no later death has no next death and empty (``<NA>``) gaps, not zero.
 
-*Open window.* An opportunity stood open from its earliest date (the first day it was open to
-the police) until Port's final arrest. The other deaths that could have happened in that
-window are the deaths after it (the same rule as the next death, :func:`deaths_after`) that
-could have come no later than the arrest: ``deaths_in_window_possible``. Those inside it
-whatever the uncertain dates turn out to be (a death interval starting after the window opens
-and ending before the arrest's earliest day) are ``deaths_in_window_certain``.
+*Before each death* (from when it arose): :func:`deaths_view`, certainly and possibly.
+
+*Open window* (from when it arose to when it closed). The other deaths that fell while the
+chance stood open: possibly (``deaths_in_window_possible``) or certainly
+(``deaths_in_window_certain``); ``days_open_min``..``days_open_max`` is how long it stood
+open. Certainly in the window implies certainly before; possibly in the window implies
+possibly before.
 
 ``gap_days_mid`` is the middle of the range, for those who need one number; no figure draws it
 (the gap chart draws the whole range, from ``gap_days_min`` to ``gap_days_max``).
@@ -29,11 +33,14 @@ and ending before the arrest's earliest day) are ``deaths_in_window_certain``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
 
 from analysis.evidence import credit_label, credit_strengths, grades
+from analysis.intervals import (Interval, certainly_before, certainly_in_window, could_follow, first_candidate,
+                                gap_range, may_be_next, possibly_before, possibly_in_window, span_range)
 from analysis.load import Case
 
 Basis = Literal["death", "found"]
@@ -53,10 +60,11 @@ IDENTIFIED_BY: dict[str, tuple[frozenset[str] | None, bool]] = {
 }
 
 GAP_COLUMNS = [
-    "opportunity_id", "investigation", "date_earliest", "date_latest", "identified_by",
-    "next_death", "next_death_name", "next_earliest", "next_latest",
+    "opportunity_id", "investigation", "date_earliest", "date_latest",
+    "open_until_earliest", "open_until_latest", "identified_by",
+    "next_death", "next_death_name", "next_earliest", "next_latest", "next_deaths", "next_deaths_names",
     "gap_days_min", "gap_days_max", "gap_days_mid",
-    "deaths_before_arrest", "days_to_arrest_min", "days_to_arrest_max",
+    "deaths_while_open", "days_open_min", "days_open_max",
     "official_credits", "evidence_grade",
     "deaths_in_window_certain", "deaths_in_window_possible",
 ]
@@ -100,116 +108,176 @@ def death_windows(case: Case, basis: Basis = "death") -> pd.DataFrame:
     return pd.DataFrame({"victim_id": v["victim_id"], "name": v["name"], "earliest": v[start], "latest": v[end]})
 
 
-def deaths_after(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.DataFrame:
-    """The other deaths that could have happened after an opportunity that opened on ``earliest``, in order."""
-    others = windows[windows["victim_id"] != investigation]
-    later = others[others["latest"] >= earliest] if basis == "death" else others[others["earliest"] > earliest]
-    return later.sort_values(["earliest", "latest"], kind="stable")
+def arose(opportunity) -> Interval:
+    """The interval in which an opportunity (a row, or a named tuple of one) first arose."""
+    return Interval(_get(opportunity, "date_earliest"), _get(opportunity, "date_latest"))
 
 
-def deaths_in_window(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp,
-                     arrest: pd.Series, basis: Basis) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The other deaths while an opportunity that opened on ``earliest`` stood open, until the arrest.
+def closed(opportunity) -> Interval:
+    """The interval on which an opportunity's chance closed (``open_until_earliest``..``open_until_latest``)."""
+    return Interval(_get(opportunity, "open_until_earliest"), _get(opportunity, "open_until_latest"))
 
-    ``arrest`` is the events row of Port's final arrest (``date_earliest``, ``date_latest``).
-    Returns ``(certain, possible)``, both in death order: *possible* are the deaths after the
-    opportunity (:func:`deaths_after`) whose earliest date is on or before the arrest's latest;
-    *certain* are those of them whose whole interval lies after ``earliest`` and before the
-    arrest's earliest day.
+
+def _get(row, name: str):
+    return row[name] if isinstance(row, (pd.Series, dict)) else getattr(row, name)
+
+
+@dataclass(frozen=True)
+class Death:
+    """One man's death on the chosen basis: his id, his name and the interval."""
+
+    victim_id: str
+    name: str
+    when: Interval
+
+
+def deaths_of(windows: pd.DataFrame) -> list[Death]:
+    """The deaths of :func:`death_windows` in death order: earliest day, then latest, then id (so
+    that the order, and every ``;``-list built from it, does not depend on the order of the rows)."""
+    deaths = [Death(str(v), str(n), Interval(a, b))
+              for v, n, a, b in zip(windows["victim_id"], windows["name"], windows["earliest"], windows["latest"])]
+    return sorted(deaths, key=lambda d: (d.when.earliest, d.when.latest, d.victim_id))
+
+
+def _frame(deaths: list[Death]) -> pd.DataFrame:
+    return pd.DataFrame({"victim_id": [d.victim_id for d in deaths], "name": [d.name for d in deaths],
+                         "earliest": [d.when.earliest for d in deaths], "latest": [d.when.latest for d in deaths]})
+
+
+def _others(deaths: list[Death], investigation: str) -> list[Death]:
+    return [d for d in deaths if d.victim_id != investigation]
+
+
+def deaths_after(windows: pd.DataFrame, investigation: str, when: Interval) -> pd.DataFrame:
+    """The other deaths that could have followed an opportunity that arose on ``when``, in death order.
+
+    The rule is :func:`analysis.intervals.could_follow` (on or after a day it may have arisen),
+    the same on both bases.
+    """
+    return _frame([d for d in _others(deaths_of(windows), investigation) if could_follow(when, d.when)])
+
+
+def _window(others: list[Death], when: Interval, until: Interval) -> tuple[list[Death], list[Death]]:
+    return ([d for d in others if certainly_in_window(d.when, when, until)],
+            [d for d in others if possibly_in_window(d.when, when, until)])
+
+
+def deaths_in_window(windows: pd.DataFrame, investigation: str, when: Interval,
+                     until: Interval) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The other deaths while an opportunity stood open, from the day it arose (``when``) to the day it closed (``until``).
+
+    Returns ``(certain, possible)``, both in death order, by
+    :func:`analysis.intervals.certainly_in_window` and :func:`analysis.intervals.possibly_in_window`.
 
     >>> w = pd.DataFrame({"victim_id": ["a", "b", "c"], "name": ["A", "B", "C"],
-    ...                   "earliest": pd.to_datetime(["2014-08-25", "2015-09-13", "2015-10-15"]),
-    ...                   "latest": pd.to_datetime(["2014-08-28", "2015-09-14", "2015-10-16"])})
-    >>> arrest = pd.Series({"date_earliest": pd.Timestamp("2015-10-12"), "date_latest": pd.Timestamp("2015-10-18")})
-    >>> certain, possible = deaths_in_window(w, "x", pd.Timestamp("2014-08-26"), arrest, "death")
+    ...                   "earliest": pd.to_datetime(["2001-08-25", "2002-09-13", "2002-10-15"]),
+    ...                   "latest": pd.to_datetime(["2001-08-28", "2002-09-14", "2002-10-16"])})
+    >>> certain, possible = deaths_in_window(w, "x", Interval.of("2001-08-26"), Interval.of("2002-10-12", "2002-10-18"))
     >>> list(certain["victim_id"]), list(possible["victim_id"])
     (['b'], ['a', 'b', 'c'])
     """
-    return _in_window(deaths_after(windows, investigation, earliest, basis), earliest, arrest)
+    certain, possible = _window(_others(deaths_of(windows), investigation), when, until)
+    return _frame(certain), _frame(possible)
 
 
-def _in_window(after: pd.DataFrame, earliest: pd.Timestamp, arrest: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`deaths_in_window` given the deaths after the opportunity, already found."""
-    possible = after[after["earliest"] <= arrest["date_latest"]]
-    certain = possible[(possible["earliest"] > earliest) & (possible["latest"] < arrest["date_earliest"])]
-    return certain, possible
-
-
-def next_death(windows: pd.DataFrame, investigation: str, earliest: pd.Timestamp, basis: Basis) -> pd.Series | None:
-    """The next death after an opportunity that opened on ``earliest`` (see the module docstring)."""
-    later = deaths_after(windows, investigation, earliest, basis)
-    return None if later.empty else later.iloc[0]
+def next_death(windows: pd.DataFrame, investigation: str, when: Interval) -> pd.Series | None:
+    """The death that could come first after an opportunity that arose on ``when``
+    (:func:`analysis.intervals.first_candidate`), or None."""
+    others = _others(deaths_of(windows), investigation)
+    first = first_candidate(when, [d.when for d in others])
+    return None if first is None else _frame([others[first]]).iloc[0]
 
 
 def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
               investigation: str | None = None) -> pd.DataFrame:
-    """One row per missed opportunity: the next death after it and the days between.
+    """One row per missed opportunity: the next death after it, the days between, and its open window.
 
-    Columns are :data:`GAP_COLUMNS`. Gaps are nullable integers (``<NA>`` where no death
-    followed). ``deaths_before_arrest`` counts the other deaths that could have happened between
-    the opportunity and Port's final arrest; ``days_to_arrest_*`` is how long it stood unused.
-    ``official_credits`` is ``identified_by`` with each official credit's strength
-    (``"jury:explicit;coroner:general;police"``) and ``evidence_grade`` the row's grade
-    (:mod:`analysis.evidence`).
-    ``deaths_in_window_certain`` and ``deaths_in_window_possible`` name those deaths
-    (``;``-separated victim ids, as :func:`deaths_in_window` defines them; empty if none).
+    Columns are :data:`GAP_COLUMNS`. ``date_earliest``..``date_latest`` is when the opportunity
+    arose, ``open_until_earliest``..``open_until_latest`` when its chance closed. ``next_death``
+    is the death that could come first; ``next_deaths`` (ids, ``;``-separated, in death order) and
+    ``next_deaths_names`` (``" or "``-joined) every death that is the next one in some world
+    (:func:`analysis.intervals.may_be_next`), which the gap range runs to. Gaps are
+    nullable integers (``<NA>`` where no death could follow), from
+    :func:`analysis.intervals.gap_range`. ``days_open_min``..``days_open_max`` is how long it
+    stood open (:func:`analysis.intervals.span_range` from arose to closed);
+    ``deaths_in_window_certain`` and ``deaths_in_window_possible`` name the other deaths while
+    it stood open (``;``-separated victim ids in death order, :func:`deaths_in_window`; empty if
+    none) and ``deaths_while_open`` counts the possible ones. ``official_credits`` is
+    ``identified_by`` with each official credit's strength (``"jury:explicit;coroner:general;police"``)
+    and ``evidence_grade`` the row's grade (:mod:`analysis.evidence`).
     """
-    windows = death_windows(case, basis)
-    arrest_event = case.final_arrest_event
-    arrest = case.final_arrest
+    deaths = deaths_of(death_windows(case, basis))
     strengths = credit_strengths(case)
     grade = grades(case, "opportunities")
     rows = []
     for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
-        start, end = opp.date_earliest, opp.date_latest
-        after = deaths_after(windows, opp.investigation, start, basis)
-        certain, possible = _in_window(after, start, arrest_event)
-        nxt = None if after.empty else after.iloc[0]
+        when, until = arose(opp), closed(opp)
+        others = _others(deaths, opp.investigation)
+        candidates = [d.when for d in others]
+        certain, possible = _window(others, when, until)
+        first = first_candidate(when, candidates)
+        gap = gap_range(when, candidates)
+        open_min, open_max = span_range(when, until)
         row = {
             "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
-            "date_earliest": start, "date_latest": end, "identified_by": ";".join(opp.identified_by),
+            "date_earliest": when.earliest, "date_latest": when.latest,
+            "open_until_earliest": until.earliest, "open_until_latest": until.latest,
+            "identified_by": ";".join(opp.identified_by),
             "next_death": None, "next_death_name": None, "next_earliest": pd.NaT, "next_latest": pd.NaT,
+            "next_deaths": "", "next_deaths_names": "",
             "gap_days_min": None, "gap_days_max": None, "gap_days_mid": None,
-            "deaths_before_arrest": len(possible),
-            "days_to_arrest_min": max(0, (arrest - end).days), "days_to_arrest_max": (arrest - start).days,
+            "deaths_while_open": len(possible), "days_open_min": open_min, "days_open_max": open_max,
             "official_credits": credit_label(list(opp.identified_by), strengths.get(opp.opportunity_id, {})),
             "evidence_grade": grade[opp.opportunity_id],
-            "deaths_in_window_certain": ";".join(certain["victim_id"]),
-            "deaths_in_window_possible": ";".join(possible["victim_id"]),
+            "deaths_in_window_certain": ";".join(d.victim_id for d in certain),
+            "deaths_in_window_possible": ";".join(d.victim_id for d in possible),
         }
-        if nxt is not None:
-            low = max(0, (nxt["earliest"] - end).days)
-            high = (nxt["latest"] - start).days
-            row.update(next_death=nxt["victim_id"], next_death_name=nxt["name"],
-                       next_earliest=nxt["earliest"], next_latest=nxt["latest"],
+        if first is not None and gap is not None:
+            nxt = others[first]
+            low, high = gap
+            may = [others[i] for i in may_be_next(when, candidates)]
+            row.update(next_death=nxt.victim_id, next_death_name=nxt.name,
+                       next_earliest=nxt.when.earliest, next_latest=nxt.when.latest,
+                       next_deaths=";".join(d.victim_id for d in may), next_deaths_names=" or ".join(d.name for d in may),
                        gap_days_min=low, gap_days_max=high, gap_days_mid=(low + high) / 2)
         rows.append(row)
     table = pd.DataFrame(rows, columns=GAP_COLUMNS)
-    for column in ("gap_days_min", "gap_days_max", "deaths_before_arrest", "days_to_arrest_min", "days_to_arrest_max"):
+    for column in ("gap_days_min", "gap_days_max", "deaths_while_open", "days_open_min", "days_open_max"):
         table[column] = table[column].astype("Int64")
     table["gap_days_mid"] = table["gap_days_mid"].astype("Float64")
-    for column in ("next_earliest", "next_latest"):
+    for column in ("date_earliest", "date_latest", "open_until_earliest", "open_until_latest",
+                   "next_earliest", "next_latest"):
         table[column] = pd.to_datetime(table[column]).astype("datetime64[s]")
     return table.reset_index(drop=True)
 
 
 def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") -> pd.DataFrame:
-    """Per death: the missed opportunities in other investigations that preceded it.
+    """Per death: the missed opportunities in other investigations that arose before it.
 
-    ``certainly_before`` lists opportunities whose latest date is before the earliest death
-    date; ``possibly_before`` adds those that opened on or before the latest death date. With
+    ``certainly_before`` lists opportunities that arose before the death in every world
+    (:func:`analysis.intervals.certainly_before`: the latest day it may have arisen is before the
+    earliest day of death); ``possibly_before`` those that arose no later than the latest day of
+    death (:func:`analysis.intervals.could_follow`), and so includes the certain ones. With
     ``basis="found"`` both death dates are the day the body was found (:func:`death_windows`).
     """
     opps = select_opportunities(case, identified_by)
     windows = death_windows(case, basis).set_index("victim_id")
     rows = []
     for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
-        earliest, latest = windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"]
-        other = opps[opps["investigation"] != victim.victim_id]
-        certain = other.loc[other["date_latest"] < earliest, "opportunity_id"].tolist()
-        possible = other.loc[other["date_earliest"] <= latest, "opportunity_id"].tolist()
+        death = Interval(windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"])
+        other = [(o.opportunity_id, arose(o)) for o in opps.itertuples(index=False) if o.investigation != victim.victim_id]
+        certain = [oid for oid, when in other if certainly_before(when, death)]
+        possible = [oid for oid, when in other if possibly_before(when, death)]
         rows.append({"victim_id": victim.victim_id, "name": victim.name,
                      "died_earliest": victim.died_earliest, "died_latest": victim.died_latest,
                      "n_certainly_before": len(certain), "n_possibly_before": len(possible),
                      "certainly_before": certain, "possibly_before": possible})
     return pd.DataFrame(rows)
+
+
+def certainly_arisen_before(case: Case, event: pd.Series) -> int:
+    """How many opportunities had certainly arisen before an event (a row with ``date_earliest``,
+    ``date_latest``, such as the one that ends the series), by
+    :func:`analysis.intervals.certainly_before`. The cumulative chart's alt text states it."""
+    when = Interval(event["date_earliest"], event["date_latest"])
+    return sum(certainly_before(arose(o), when) for o in case.opportunities.itertuples(index=False))

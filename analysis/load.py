@@ -19,8 +19,8 @@ import pandas as pd
 
 from analysis.citations import check_citations
 from analysis.problems import DataError, DataMissing, Problem
-from analysis.schema import (INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, RECORD_TABLES, Field, Table,
-                             citations_complete, read_tables)
+from analysis.schema import (INTERVALS, LATER_INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, RECORD_TABLES, Field,
+                             Table, citations_complete, read_tables)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -270,6 +270,8 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
             if start and row[start] and row[end] and row[start] > row[end]:
                 problems.append(Problem(where, line, end,
                                         f"{row[end]} is before {start} {row[start]} (an interval runs earliest..latest; swap them)"))
+            if name in LATER_INTERVALS and start:
+                _check_later_interval(where, line, row, (start, end), LATER_INTERVALS[name], problems)
             if "source_ids" in row and row.get("source_ids") == []:
                 problems.append(Problem(where, line, "source_ids", "cites no source (every row needs one)"))
             if name == "victims" and row["found_date"]:
@@ -281,6 +283,26 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
                     problems.append(Problem(where, line, "died_latest",
                                             f"{row['died_latest']} is after found_date {row['found_date']} "
                                             "(he cannot have died after he was found; set died_latest <= found_date)"))
+
+
+def _check_later_interval(where: str, line: int, row: Row, first: tuple[str, str], later: tuple[str, str],
+                          problems: list[Problem]) -> None:
+    """A second interval (when a chance closed) that is ordered and cannot end before the first (when it arose) did."""
+    start, end = first
+    close_start, close_end = later
+    if row.get(close_start) and row.get(close_end) and row[close_start] > row[close_end]:
+        problems.append(Problem(where, line, close_end,
+                                f"{row[close_end]} is before {close_start} {row[close_start]} "
+                                "(an interval runs earliest..latest; swap them)"))
+        return
+    if row.get(close_start) and row.get(start) and row[close_start] < row[start]:
+        problems.append(Problem(where, line, close_start,
+                                f"{row[close_start]} is before {start} {row[start]} (a chance cannot close before "
+                                f"it arose; check both dates)"))
+    elif row.get(close_end) and row.get(end) and row[close_end] < row[end]:
+        problems.append(Problem(where, line, close_end,
+                                f"{row[close_end]} is before {end} {row[end]} (a chance cannot close before it "
+                                f"arose: narrow {end} to {row[close_end]} at the latest, or correct {close_end})"))
 
 
 def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:

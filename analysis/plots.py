@@ -16,7 +16,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
-from analysis.gaps import gap_table
+from analysis.gaps import certainly_arisen_before, gap_table
+from analysis.intervals import count_band, intervals_of
 from analysis.load import Case
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
@@ -30,10 +31,13 @@ ARREST_SHADE = "#F7EF99"
 #: Days kept free between two marks on one track of a lane, so that their markers never touch.
 TRACK_GAP_DAYS = 12
 
-#: The one date rule for missed opportunities, shared by the timeline and the cumulative chart.
-OPPORTUNITY_DATE_RULE = ("an opportunity may have arisen on any day from its date_earliest to its date_latest: "
-                         "the timeline draws that interval (marker on the earliest day), and the cumulative chart "
-                         "counts it as a band from 'if each arose on its earliest day' to 'on its latest day'")
+#: The one date rule for missed opportunities, shared by the timeline, the cumulative chart and the
+#: open-windows chart; the predicates behind it are in :mod:`analysis.intervals`.
+OPPORTUNITY_DATE_RULE = ("an opportunity may have first arisen on any day from its date_earliest to its date_latest, "
+                         "and its chance closed on a day from its open_until_earliest to its open_until_latest: "
+                         "the timeline draws when it arose (marker on the earliest day), the cumulative chart "
+                         "counts it as a band from 'if each arose on its earliest day' to 'on its latest day', and "
+                         "the open-windows chart draws it from when it arose to when it closed")
 
 
 def _finish(fig: Figure, title: str, alt: str) -> Figure:
@@ -262,14 +266,17 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         for yy, row in followed:
             days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
             # Offset in points, so the label clears a diamond as well as a bar's end.
-            ax.annotate(f"{days} days to {row.next_death_name.split()[-1]}", (float(row.gap_days_max), yy),
+            nexts = "/".join(name.split()[-1] for name in row.next_deaths_names.split(" or "))
+            ax.annotate(f"{days} days to {nexts}", (float(row.gap_days_max), yy),
                         xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
                   for row in gaps.itertuples(index=False)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(VICTIM_COLOURS[v])
-        ax.set_xlim(0, top * 1.25)
+        # Room on the right for the longest bar's label, and no tick past the end of the axis.
+        ax.set_xlim(0, top * 1.55)
+        ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= top * 1.5])
         ax.set_ylim(-0.8, len(gaps) + 0.2)
         basis_words = "the days each man may have died" if basis == "death" else "the day each body was found"
         ax.set_xlabel(f"Days from the missed opportunity to the {target}\n"
@@ -367,11 +374,10 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
     hi = pd.Timestamp(end) if end else case.final_arrest
     days = pd.date_range(lo, hi, freq="D")
     opps = case.opportunities
-    o_early = opps["date_earliest"].sort_values().searchsorted(days, side="right")
-    o_late = opps["date_latest"].sort_values().searchsorted(days, side="right")
+    arisen = intervals_of(opps, "date_earliest", "date_latest")
+    o_late, o_early = count_band(arisen, days)
     v = case.victims
-    early = v["died_earliest"].sort_values().searchsorted(days, side="right")
-    late = v["died_latest"].sort_values().searchsorted(days, side="right")
+    late, early = count_band(intervals_of(v, "died_earliest", "died_latest"), days)
     arrest = case.final_arrest
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, 5.6), layout="constrained")
@@ -399,7 +405,7 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
                                 color=VICTIM_COLOURS.get(row.victim_id, NEUTRAL))
         _time_axis(bottom)
         bottom.set_xlabel("Date")
-        first = int((opps["date_latest"] <= arrest).sum())
+        first = certainly_arisen_before(case, case.final_arrest_event)
         alt = (f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
                f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "
                f"of the window ({first} had certainly arisen before Port's final arrest, shaded, on "
@@ -422,11 +428,12 @@ FIGURES = {
 
 def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "all",
                        investigation: str | None = None) -> Figure:
-    """Each missed opportunity as the window it stood open in, from its earliest date to Port's
-    final arrest, against the four deaths.
+    """Each missed opportunity as the window it stood open in, from the day it arose to the day its
+    chance closed (``open_until``), against the deaths.
 
-    A thick bar (with a dot at its start, so a one-day interval still shows) is the opportunity's
-    own interval; the thin line continues to the arrest. Hatched bands are the days each man may
+    A thick bar (with a dot at its start, so a one-day interval still shows) is the interval in
+    which it arose; the thin line continues to the last day on which it may have closed
+    (``open_until_latest``). Hatched bands are the days each man may
     have died (``basis="death"``) or the day he was found (``"found"``); the grey band is the
     arrest. The label at the right counts the deaths certainly and possibly in the window
     (:func:`analysis.gaps.deaths_in_window`).
@@ -461,7 +468,10 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         start = list(gaps["date_earliest"])
         own_end = [e + ONE_DAY for e in gaps["date_latest"]]
         # One call per series: thin windows, thick own intervals, start dots.
-        ax.hlines(ys, start, [arrest["date_latest"] + ONE_DAY] * len(gaps), colors=colours, lw=1.0, zorder=2)
+        # Open for certain until the first day it may have closed (solid), then dotted over the days it may have.
+        ax.hlines(ys, start, list(gaps["open_until_earliest"]), colors=colours, lw=1.0, zorder=2)
+        ax.hlines(ys, list(gaps["open_until_earliest"]), [e + ONE_DAY for e in gaps["open_until_latest"]],
+                  colors=colours, lw=1.0, linestyles=":", zorder=2)
         ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
         ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
         for yy, row in zip(ys, gaps.itertuples(index=False)):
@@ -483,16 +493,20 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         ax.set_xlabel(f"Date (hatched: {band}; grey: Port's final arrest)")
         ax.set_ylabel("Missed opportunity")
         _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
-                                   label="the opportunity's own dates (dot: earliest)"),
-                            Line2D([], [], color=NEUTRAL, lw=1, label="left open until Port's arrest"),
+                                   label="the days it may have arisen (dot: earliest)"),
+                            Line2D([], [], color=NEUTRAL, lw=1, label="left open until the chance closed"),
+                            Line2D([], [], color=NEUTRAL, lw=1, ls=":", label="the days it may have closed"),
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
-                   ncol=3, fontsize=7)
+                   ncol=2, fontsize=7)
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
-        n_three = int(gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0).eq(3).sum())
+        counts = gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0)
+        most = int(counts.max()) if len(counts) else 0
+        n_most = int(counts.eq(most).sum())
         alt = (f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "
-               f"its earliest date to Port's final arrest in October 2015, with its own dates drawn thicker, over "
+               f"the earliest day it may have arisen to the last day on which its chance may have closed, with the "
+               f"days on which it arose drawn thicker, over "
                f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
-               f"happened; {n_three} while all three later deaths may have happened. The label at the right of each "
+               f"happened; {n_most} while {most} later deaths may have happened, the most for any row. The label at the right of each "
                f"row counts the deaths certainly and possibly inside its window.")
         scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
         if investigation:

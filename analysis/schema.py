@@ -66,6 +66,13 @@ INTERVALS: dict[str, tuple[str, str]] = {
     "opportunities": ("date_earliest", "date_latest"),
 }
 
+#: Second intervals that follow a table's first one: (table, earliest, latest). An opportunity's
+#: chance closed (``open_until``) no earlier than it arose: the loader checks
+#: ``open_until_earliest >= date_earliest`` and ``open_until_latest >= date_latest``.
+LATER_INTERVALS: dict[str, tuple[str, str]] = {
+    "opportunities": ("open_until_earliest", "open_until_latest"),
+}
+
 
 @dataclass(frozen=True)
 class Term:

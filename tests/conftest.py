@@ -27,7 +27,7 @@ DATA = ROOT / "data"
 HEADERS = {
     "victims": "victim_id,name,age,home_town,died_earliest,died_latest,found_date,found_place,classified_at_time,source_ids,notes",
     "events": "event_id,date_earliest,date_latest,kind,victim_id,summary,source_ids,notes",
-    "opportunities": "opportunity_id,date_earliest,date_latest,investigation,actor,category,unit,missed,would_have,identified_by,source_ids,notes",
+    "opportunities": "opportunity_id,date_earliest,date_latest,open_until_earliest,open_until_latest,investigation,actor,category,unit,missed,would_have,identified_by,source_ids,notes",
     "findings": "finding_id,date,body,victim_id,kind,summary,opportunity_ids,link,source_ids,notes",
     "sources": "source_id,title,publisher,published,url,kind,origin,read_at,notes",
     "citations": "row_id,fields,source_id,quote,derived_from,rule,assumption",
@@ -87,9 +87,18 @@ def victim(victim_id: str, earliest: str, latest: str, found: str) -> dict:
             "died_latest": latest, "found_date": found, "found_place": "Barking", "source_ids": "src-a"}
 
 
+#: The day the hand-made packages' opportunities close unless told otherwise: the default arrest.
+DEFAULT_CLOSE = "2015-10-15"
+
+
 def opportunity(opportunity_id: str, earliest: str, latest: str, investigation: str,
-                identified_by: str = "jury", category: str = "lines_of_enquiry", unit: str = "borough") -> dict:
+                identified_by: str = "jury", category: str = "lines_of_enquiry", unit: str = "borough",
+                open_until: tuple[str, str] | None = None) -> dict:
+    """An opportunity row that arose on ``earliest``..``latest`` and closed on ``open_until``
+    (default: the default arrest's day, or ``latest`` if that is later)."""
+    close = open_until or (max(DEFAULT_CLOSE, earliest), max(DEFAULT_CLOSE, latest))
     return {"opportunity_id": opportunity_id, "date_earliest": earliest, "date_latest": latest,
+            "open_until_earliest": close[0], "open_until_latest": close[1],
             "investigation": investigation, "actor": "borough CID", "category": category, "unit": unit,
             "missed": "something", "would_have": "something else",
             "identified_by": identified_by, "source_ids": "src-a"}

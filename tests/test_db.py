@@ -147,21 +147,21 @@ def test_missed_before_each_death(get):
             slot["possibly"].add(r["opportunity_id"])
     # Walgate died first (2014-06-17..19): nothing in another investigation came before.
     assert "walgate" not in by_death
-    # Kovari died 2014-08-25..28: the Walgate opportunities whose latest date is before 25 Aug
-    # (op-w-01 26 Jun, op-w-02 19 Jun, op-w-04 30 Jun, op-w-05 30 Jun, op-w-08 27 Jun) certainly;
-    # all nine Walgate ones opened by 27 Jun, so possibly.
-    assert by_death["kovari"]["certainly"] == {"op-w-01", "op-w-02", "op-w-04", "op-w-05", "op-w-08"}
-    assert by_death["kovari"]["possibly"] == {f"op-w-0{i}" for i in range(1, 10)}
-    # Whitworth died 2014-09-18..20: also op-k-05 (28 Aug) certainly; op-k-01..05 (opened
-    # 28 Aug) possibly; op-k-06 (opened 1 Dec) not at all.
-    assert by_death["whitworth"]["certainly"] == {"op-w-01", "op-w-02", "op-w-04", "op-w-05", "op-w-08", "op-k-05"}
-    assert by_death["whitworth"]["possibly"] == {f"op-w-0{i}" for i in range(1, 10)} | {f"op-k-0{i}" for i in range(1, 6)}
-    # Taylor died 2015-09-13: certainly all but op-w-06/07 (open to 14 Oct 2015) and
-    # op-d-07 (to 13 Sep 2015); possibly every Walgate, Kovari and Whitworth opportunity.
+    # Kovari died 2014-08-25..28: the Walgate opportunities that arose by 31 Jul (all but op-w-07, which may
+    # have arisen as late as 14 Oct 2015, and op-w-09, March-April 2015) certainly; op-w-07 possibly too.
+    early = {"op-w-01", "op-w-02", "op-w-03", "op-w-04", "op-w-05", "op-w-06", "op-w-08"}
+    assert by_death["kovari"]["certainly"] == early
+    assert by_death["kovari"]["possibly"] == early | {"op-w-07"}
+    # Whitworth died 2014-09-18..20: also op-k-03 and op-k-05 (28 Aug) certainly; op-k-01, op-k-02 (28 Aug -
+    # 20 Sep) and op-k-04 (28 Aug - 31 Dec) possibly; op-k-06 (arose from 1 Dec) not at all.
+    assert by_death["whitworth"]["certainly"] == early | {"op-k-03", "op-k-05"}
+    assert by_death["whitworth"]["possibly"] == early | {"op-w-07"} | {f"op-k-0{i}" for i in range(1, 6)}
+    # Taylor died 2015-09-13: certainly all but op-w-07 (may have arisen until 14 Oct 2015); possibly every
+    # Walgate, Kovari and Whitworth opportunity.
     everything = {r["opportunity_id"] for r in csv_rows("opportunities") if r["investigation"] != "taylor"}
     assert by_death["taylor"]["possibly"] == everything
-    assert by_death["taylor"]["certainly"] == everything - {"op-w-06", "op-w-07", "op-d-07"}
-    assert len(got) == 9 + 14 + 23
+    assert by_death["taylor"]["certainly"] == everything - {"op-w-07"}
+    assert len(got) == 8 + 13 + 22
 
 
 def test_findings_that_name_an_opportunity(get):

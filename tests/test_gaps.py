@@ -2,7 +2,13 @@
 
 The test package (tests/conftest.py) has deaths Walgate 17-19 Jun 2014 (found 19 Jun),
 Kovari 25-28 Aug 2014 (found 28 Aug), Whitworth 18-20 Sep 2014 (found 20 Sep),
-Taylor 13-14 Sep 2015 (found 14 Sep) and Port's arrest on 15 Oct 2015.
+Taylor 13-14 Sep 2015 (found 14 Sep) and the arrest on 15 Oct 2015, the day the hand-made
+opportunities close unless a test says otherwise (``conftest.opportunity``).
+
+Every rule is in :mod:`analysis.intervals` (certainly = in every way the uncertain days could fall,
+possibly = in at least one; the same day is possibly either order). The gap to the next death is
+taken over every way the days could fall, so when the opportunity may have arisen after a death
+whose interval it overlaps, the next death in that world is a later one.
 """
 
 from __future__ import annotations
@@ -36,29 +42,30 @@ def test_next_death_and_range_on_the_death_basis(case):
     w = row(gaps, "op-w-01")
     # 20 Jun -> 25 Aug 2014 is 66 days; 20 Jun -> 28 Aug is 69.
     assert (w["next_death"], w["gap_days_min"], w["gap_days_max"], w["gap_days_mid"]) == ("kovari", 66, 69, 67.5)
-    assert w["deaths_before_arrest"] == 3
-    # 20 Jun 2014 -> 15 Oct 2015 is 482 days.
-    assert (w["days_to_arrest_min"], w["days_to_arrest_max"]) == (482, 482)
+    assert w["deaths_while_open"] == 3
+    # It closed on 15 Oct 2015: 20 Jun 2014 -> 15 Oct 2015 is 482 days.
+    assert (w["days_open_min"], w["days_open_max"]) == (482, 482)
 
 
 def test_opportunity_inside_another_death_interval_has_gap_from_zero(case):
     k = row(gap_table(case), "op-k-01")
-    # 19 Sep falls inside Whitworth's 18-20 Sep: he may already have died (0) or died a day later (1).
-    assert (k["next_death"], k["gap_days_min"], k["gap_days_max"]) == ("whitworth", 0, 1)
+    # 19 Sep falls inside Whitworth's 18-20 Sep: he may have died that day (0), or on the 18th, before it
+    # arose, and then the next death is Taylor's on 14 Sep 2015 at the latest: 19 Sep 2014 -> 14 Sep 2015 = 360.
+    assert (k["next_death"], k["gap_days_min"], k["gap_days_max"]) == ("whitworth", 0, 360)
 
 
 def test_interval_opportunity_to_a_death_a_year_later(case):
     d = row(gap_table(case), "op-d-01")
     # 31 Oct 2014 -> 13 Sep 2015 is 317 days; 21 Sep 2014 -> 14 Sep 2015 is 358.
     assert (d["next_death"], d["gap_days_min"], d["gap_days_max"]) == ("taylor", 317, 358)
-    assert d["deaths_before_arrest"] == 1
+    assert d["deaths_while_open"] == 1
 
 
 def test_no_later_death_gives_empty_gaps_not_zero(case):
     t = row(gap_table(case), "op-t-01")
     assert t["next_death"] is None or pd.isna(t["next_death"])
     assert pd.isna(t["gap_days_min"]) and pd.isna(t["gap_days_max"]) and pd.isna(t["gap_days_mid"])
-    assert t["deaths_before_arrest"] == 0
+    assert t["deaths_while_open"] == 0
 
 
 def test_the_death_under_investigation_is_never_the_next_death(case):
@@ -67,7 +74,7 @@ def test_the_death_under_investigation_is_never_the_next_death(case):
     assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 68, 71)
 
 
-def test_found_basis_uses_discovery_dates_strictly_after(case):
+def test_found_basis_uses_discovery_dates(case):
     gaps = gap_table(case, basis="found")
     assert (row(gaps, "op-k-01")["next_death"], row(gaps, "op-k-01")["gap_days_min"]) == ("whitworth", 1)
     # Kovari was found on 28 Aug, the day of op-k-02; the next body found after it is Whitworth's, 23 days later.
@@ -82,8 +89,9 @@ def test_found_basis_floors_at_zero_when_the_interval_passes_the_discovery(tmp_p
     case = load_case(write_package(tmp_path / "d", opportunities=[
         opportunity("op-w-01", "2014-08-20", "2014-09-05", "walgate")]))
     w = row(gap_table(case, basis="found"), "op-w-01")
-    # Found 28 Aug: 28 Aug - 5 Sep is negative, so the range starts at 0; 20 Aug -> 28 Aug is 8.
-    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 0, 8)
+    # Found 28 Aug: 28 Aug - 5 Sep is negative, so the range starts at 0. Arising on 20 Aug, the next body
+    # found is Kovari's 8 days later; arising on 29 Aug (after it), Whitworth's on 20 Sep, 22 days later.
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 0, 22)
 
 
 def test_identified_by_and_investigation_filters(case):
@@ -118,7 +126,7 @@ HAND_CHECKED_DEATH_BASIS = {
     "op-k-05": ("whitworth", 21, 23),   # 28 Aug -> 18 Sep = 3 + 18; 28 Aug -> 20 Sep = 23
     "op-d-06": ("taylor", 358, 358),    # Taylor died 13 Sep 2015: 20 Sep 2014 -> 13 Sep 2015 = 365 - 7
     "op-k-06": ("taylor", 225, 286),    # 31 Jan -> 13 Sep 2015 = 212 + 13; 1 Dec 2014 -> 13 Sep 2015 = 31 + 255
-    "op-d-07": ("taylor", 0, 86),       # interval ends 13 Sep 2015, Taylor's day of death; 19 Jun -> 13 Sep = 86
+    "op-d-07": ("taylor", 86, 86),      # arose at the inquest of 19 Jun 2015; 19 Jun -> 13 Sep = 11 + 31 + 31 + 13
 }
 
 
@@ -139,12 +147,15 @@ def test_real_rows_checked_by_hand(real_gaps, opportunity_id):
 
 def test_real_rows_on_the_found_basis_and_until_arrest(real_gaps):
     case, gaps, found = real_gaps
-    # op-w-01 runs 19-26 Jun 2014; Kovari was found 28 Aug: 26 Jun -> 28 Aug = 63, 19 Jun -> 28 Aug = 70.
+    # op-w-01 arose on 19 Jun 2014; Kovari was found 28 Aug: 19 Jun -> 28 Aug = 11 + 31 + 28 = 70.
     w = row(found, "op-w-01")
-    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 63, 70)
-    # 19 Jun 2014 -> 18 Oct 2015 = 365 + 121 days unused until the arrest; three deaths followed.
+    assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 70, 70)
+    # ... and closed 'nearly a week' later, by 26 Jun (open_until 20-26 Jun): 1 to 7 days, no other death in it.
+    assert (w["days_open_min"], w["days_open_max"], w["deaths_while_open"]) == (1, 7, 0)
+    # op-w-02 (19 Jun 2014) stood open until the deaths were linked on 14 Oct 2015: 365 + 92 + 25 = 482 days,
+    # with three later deaths in it.
     w2 = row(gaps, "op-w-02")
-    assert (w2["days_to_arrest_min"], w2["deaths_before_arrest"]) == (486, 3)
+    assert (w2["days_open_min"], w2["days_open_max"], w2["deaths_while_open"]) == (482, 482, 3)
     assert case.final_arrest == pd.Timestamp("2015-10-18")
     # No death followed any opportunity in the Taylor investigation.
     assert gaps.loc[gaps["investigation"] == "taylor", "gap_days_min"].isna().all()
@@ -162,34 +173,31 @@ def test_window_open_across_several_deaths(case):
     # op-k-01 opened 19 Sep, inside Whitworth's 18-20 Sep: Whitworth only possibly in its window, Taylor certainly.
     k = row(gaps, "op-k-01")
     assert (k["deaths_in_window_certain"], k["deaths_in_window_possible"]) == ("taylor", "whitworth;taylor")
-    assert k["deaths_before_arrest"] == 2
+    assert k["deaths_while_open"] == 2
     # The Taylor opportunity (20 Sep 2015) has no later death in its window: empty, not missing.
     assert row(gaps, "op-t-01")["deaths_in_window_possible"] == ""
 
 
-def test_window_closed_by_the_arrest_before_the_next_death(tmp_path):
-    arrest = {"event_id": "ev-x-01", "date_earliest": "2014-09-01", "date_latest": "2014-09-01", "kind": "arrest",
-              "summary": "Arrested.", "source_ids": "src-a"}
-    case = load_case(write_package(tmp_path / "d", events=[arrest], opportunities=[
-        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate"),
-        opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari")]))
+def test_window_closed_before_the_next_death(tmp_path):
+    close = ("2014-09-01", "2014-09-01")
+    case = load_case(write_package(tmp_path / "d", opportunities=[
+        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", open_until=close),
+        opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari", open_until=close)]))
     gaps = gap_table(case)
-    # Arrest on 1 Sep 2014 (hand-made): Kovari (25-28 Aug) died inside op-w-01's window, Whitworth (18-20 Sep)
-    # after it closed; op-k-01 (29 Aug) closed before any other death.
+    # Both chances closed on 1 Sep 2014 (hand-made): Kovari (25-28 Aug) died inside op-w-01's window,
+    # Whitworth (18-20 Sep) after it closed; op-k-01 (29 Aug) closed before any other death.
     w = row(gaps, "op-w-01")
-    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"], w["deaths_before_arrest"]) == ("kovari", "kovari", 1)
+    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"], w["deaths_while_open"]) == ("kovari", "kovari", 1)
     assert row(gaps, "op-k-01")["deaths_in_window_possible"] == ""
     # The next death is still reported (Whitworth), even though the window had closed: two different questions.
     assert row(gaps, "op-k-01")["next_death"] == "whitworth"
 
 
-def test_arrest_interval_overlapping_a_death_makes_it_only_possible(tmp_path):
-    arrest = {"event_id": "ev-x-01", "date_earliest": "2014-09-19", "date_latest": "2014-09-25", "kind": "arrest",
-              "summary": "Arrested.", "source_ids": "src-a"}
-    case = load_case(write_package(tmp_path / "d", events=[arrest],
-                                   opportunities=[opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate")]))
+def test_close_interval_overlapping_a_death_makes_it_only_possible(tmp_path):
+    case = load_case(write_package(tmp_path / "d", opportunities=[
+        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", open_until=("2014-09-19", "2014-09-25"))]))
     w = row(gap_table(case), "op-w-01")
-    # Whitworth died 18-20 Sep; the arrest fell somewhere in 19-25 Sep: he may have died after it.
+    # Whitworth died 18-20 Sep; the chance closed somewhere in 19-25 Sep: he may have died after it.
     assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"]) == ("kovari", "kovari;whitworth")
 
 

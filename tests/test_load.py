@@ -101,6 +101,25 @@ def test_reversed_interval(tmp_path):
         "(an interval runs earliest..latest; swap them)"]
 
 
+@pytest.mark.parametrize("arose, closed, column, message", [
+    (("2014-07-01", "2014-07-05"), ("2014-08-10", "2014-08-01"), "open_until_latest",
+     "2014-08-01 is before open_until_earliest 2014-08-10 (an interval runs earliest..latest; swap them)"),
+    (("2014-07-01", "2014-07-05"), ("2014-06-30", "2014-08-01"), "open_until_earliest",
+     "2014-06-30 is before date_earliest 2014-07-01 (a chance cannot close before it arose; check both dates)"),
+    (("2014-07-01", "2014-07-05"), ("2014-07-02", "2014-07-04"), "open_until_latest",
+     "2014-07-04 is before date_latest 2014-07-05 (a chance cannot close before it arose: narrow date_latest to "
+     "2014-07-04 at the latest, or correct open_until_latest)"),
+    (("2014-07-01", "2014-07-05"), ("2014-07-31", "2014-09-31"), "open_until_latest",
+     "'2014-09-31' is not a real calendar date (check the month and day)"),
+    (("2014-07-01", "2014-07-05"), ("", "2014-08-01"), "open_until_earliest", "is required (fill it in)"),
+])
+def test_when_a_chance_closed_is_checked(tmp_path, arose, closed, column, message):
+    from conftest import opportunity, write_package
+
+    data = write_package(tmp_path / "d", opportunities=[opportunity("op-w-01", *arose, "walgate", open_until=closed)])
+    assert problems_of(data) == [f"{data / 'opportunities.csv'}:2: {column}: {message}"]
+
+
 def test_body_found_before_death(tmp_path):
     from conftest import victim, write_package
 

@@ -213,17 +213,20 @@ def test_open_windows_draws_every_opportunity_as_its_window(case):
     fig = plots.open_windows_chart(case)
     ax = fig.axes[0]
     lines = [c for c in ax.collections if isinstance(c, LineCollection)]
-    assert [len(c.get_segments()) for c in lines] == [len(gaps), len(gaps)]  # window, own interval
+    assert [len(c.get_segments()) for c in lines] == [len(gaps)] * 3  # open for certain, may have closed, arose
     dots = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in dots) == len(gaps)  # a visible dot even for a one-day interval
     assert len(ax.get_yticklabels()) == len(gaps)
     labels = [t.get_text().strip() for t in ax.texts]
     assert labels.count("no later death") == int((gaps["deaths_in_window_possible"] == "").sum())
     assert "3 certain, 3 possible" in labels
-    # Each window's thin line ends at Port's final arrest (latest day, drawn to the end of that day).
+    # Each window's thin line ends where its chance closed (open_until_latest, drawn to the end of that day),
+    # row by row in the chart's order.
     import matplotlib.dates as mdates
-    ends = {round(seg[1][0], 6) for seg in lines[0].get_segments()}
-    assert ends == {round(mdates.date2num(case.final_arrest + pd.Timedelta(days=1)), 6)}
+    closes = case.opportunities.set_index("opportunity_id")["open_until_latest"]
+    row_of = {round(y): t.get_text().split(":")[0] for y, t in zip(ax.get_yticks(), ax.get_yticklabels())}
+    ends = {row_of[round(seg[1][1])]: round(seg[1][0], 6) for seg in lines[1].get_segments()}
+    assert ends == {i: round(mdates.date2num(closes[i] + pd.Timedelta(days=1)), 6) for i in closes.index}
     assert len(plots.open_windows_chart(case, identified_by="jury").axes[0].get_yticklabels()) == int(
         case.opportunities["identified_by"].map(lambda b: "jury" in b).sum())
 

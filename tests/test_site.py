@@ -189,9 +189,12 @@ def test_table_pages_list_every_row_with_its_sources_as_links(built_site, case):
 def test_opportunity_page_says_what_the_record_and_the_gap_table_say(built_site, case):
     html = (built_site / "opportunities" / "op-w-01.html").read_text(encoding="utf-8")
     text = " ".join("".join(parse(built_site / "opportunities" / "op-w-01.html").text).split())
-    # op-w-01 ran 19-26 June 2014; Kovari died 25-28 August 2014: 60 to 70 days (counted by hand).
-    assert "between 19 and 26 June 2014" in text
-    assert "Gabriel Kovari, 60 to 70 days later" in text
+    # op-w-01 arose on 19 June 2014 and closed 'nearly a week' later (20-26 June); Kovari died 25-28 August 2014:
+    # 19 Jun -> 25 Aug = 11 + 31 + 25 = 67 to 70 days (counted by hand). It stood open 1 to 7 days.
+    assert "19 June 2014" in text and "When the chance closed" in text
+    assert "between 20 and 26 June 2014" in text
+    assert "Gabriel Kovari, 67 to 70 days later" in text
+    assert "0 possibly; the opportunity stood open for 1 to 7 days" in text
     assert "did not enter the investigation for nearly a week" in text
     assert "Met Police (see its basis below) Press (see its basis below)" in text  # identified_by police;press
     for sid in case.opportunities.set_index("opportunity_id").at["op-w-01", "source_ids"]:

@@ -62,8 +62,8 @@ COMPUTED = {
 COMPUTED_COLUMNS = {
     "opportunity_id": "The missed opportunity (opportunities.opportunity_id).",
     "investigation": "The death being investigated when it was missed (victims.victim_id).",
-    "date_earliest": "Earliest date on which the opportunity was open to the police.",
-    "date_latest": "Latest date on which it arose.",
+    "date_earliest": "Earliest day on which the opportunity first arose.",
+    "date_latest": "Latest day on which it first arose.",
     "identified_by": "Who identified it as a failing (`;`-separated).",
     "next_death": "The next death, other than the one under investigation, that could have followed it; "
                   "empty if none did.",
@@ -73,17 +73,20 @@ COMPUTED_COLUMNS = {
     "gap_days_min": "Fewest days from the opportunity to the next death (floored at 0); empty if no death followed.",
     "gap_days_max": "Most days from the opportunity to the next death; empty if no death followed.",
     "gap_days_mid": "Middle of the gap range, the point used for plotting.",
-    "deaths_before_arrest": "Other deaths that could have happened between the opportunity and Port's final arrest.",
-    "days_to_arrest_min": "Fewest days from the opportunity to Port's final arrest.",
-    "days_to_arrest_max": "Most days from the opportunity to Port's final arrest.",
+    "open_until_earliest": "Earliest day on which the opportunity's chance closed.",
+    "open_until_latest": "Latest day on which the opportunity's chance closed.",
+    "deaths_while_open": "Other deaths that possibly happened while the opportunity stood open (from when it arose "
+                         "to when it closed; analysis.intervals.possibly_in_window).",
+    "days_open_min": "Fewest days from when the opportunity arose to when its chance closed.",
+    "days_open_max": "Most days from when the opportunity arose to when its chance closed.",
     "victim_id": "The victim whose death this row is about.",
     "name": "His full name.",
     "died_earliest": "Earliest date on which he can have died.",
     "died_latest": "Latest date on which he can have died.",
-    "n_certainly_before": "How many missed opportunities in other investigations certainly came before his death "
-                          "(their latest date is before his earliest possible day of death).",
-    "n_possibly_before": "How many possibly came before it (their earliest date is on or before his latest "
-                         "possible day of death); includes the certain ones.",
+    "n_certainly_before": "How many missed opportunities in other investigations certainly arose before his death "
+                          "(the latest day each may have arisen is before his earliest possible day of death).",
+    "n_possibly_before": "How many possibly arose before it (the earliest day each may have arisen is on or before "
+                         "his latest possible day of death); includes the certain ones.",
     "certainly_before": "Those certainly before it (`;`-separated; also the link table deaths_certainly_before).",
     "possibly_before": "Those possibly before it (`;`-separated; also the link table deaths_possibly_before).",
 }
