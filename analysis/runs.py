@@ -32,6 +32,7 @@ import yaml
 from analysis.atomic import write_atomic
 from analysis.kernels import Template, die_with_parent, forkable
 from analysis.paths import NOTEBOOKS_ENV
+from analysis.schema import data_hash
 
 RUNS_FILE = "notebooks/runs.yaml"
 MANIFEST = "manifest.json"
@@ -200,22 +201,6 @@ def code_hash(root: Path) -> str:
     beyond Jupyter), so a new subcommand or a site template does not re-run every notebook."""
     files = sorted(p for p in (root / "analysis").glob("*.py") if p.name != "__main__.py")
     return _sha256(*[p.name.encode() + b"\0" + p.read_bytes() for p in files])
-
-
-def data_hash(data_dir: Path, tables: tuple[str, ...] = ()) -> str:
-    """SHA-256 over the descriptor and the CSVs of ``tables`` (every CSV if empty), names and bytes.
-
-    A run that declares the tables it reads is re-run only when one of those (or the schema)
-    changes; the full regeneration test still checks every committed output.
-    """
-    wanted = [data_dir / f"{t}.csv" for t in tables] if tables else sorted(data_dir.glob("*.csv"))
-    missing = [p.name for p in wanted if not p.is_file()]
-    if missing:
-        raise ValueError(f"{data_dir}: no table file {', '.join(missing)} (check `tables:` in {RUNS_FILE})")
-    digest = hashlib.sha256()
-    for path in [data_dir / "datapackage.json", *sorted(wanted)]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def run_inputs_hash(run: Run, paths: Paths, data: str, code: str) -> str:
