@@ -33,11 +33,11 @@ def headline(data_dir: str | Path = "data") -> str:
                 else f"between {v.died_earliest:%d %B} and {v.died_latest:%d %B %Y}")
         lines.append(f"- {v.name}, {v.age}, died {when}; his body was found on {v.found_date:%d %B %Y}. "
                      f"Police classified the death at the time as: {v.classified_at_time}.")
-    last = case.final_arrest_event
+    last, end = case.series_end_event, case.info.series_end_title
     if last.date_earliest == last.date_latest:
-        lines.append(f"- Port's final arrest: {last.date_latest:%d %B %Y}.")
+        lines.append(f"- {end}: {last.date_latest:%d %B %Y}.")
     else:
-        lines.append(f"- Port's final arrest: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
+        lines.append(f"- {end}: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
                      "press source read fixes the day; see the row's notes); the days to arrest are counted to the latest day.")
     for v in case.victims.itertuples(index=False):
         own = gaps[gaps["investigation"] == v.victim_id]
@@ -56,7 +56,8 @@ def headline(data_dir: str | Path = "data") -> str:
             lines.append(f"- Before {d.name}'s death: {d.n_certainly_before} missed opportunities in earlier investigations "
                          f"certainly came before it, {d.n_possibly_before} possibly.")
     jury = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["kind"] == "contribution")]
-    lines.append(f"- The 2021 jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
+    years = "/".join(sorted({f"{d:%Y}" for d in jury["date"]}))
+    lines.append(f"- The {years + ' ' if years else ''}jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
                  "notebook 03 shows them with the conclusions.")
     credits = official_credits(case)
     jury = credits[credits["credit"] == "jury"]

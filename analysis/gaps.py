@@ -17,7 +17,7 @@ happened after the opportunity arose.
 An opportunity with no later death has no next death and empty (``<NA>``) gaps, not zero.
 
 *Open window.* An opportunity stood open from its earliest date (the first day it was open to
-the police) until Port's final arrest. The other deaths that could have happened in that
+the police) until the event that ends the series (the final arrest). The other deaths that could have happened in that
 window are the deaths after it (the same rule as the next death, :func:`deaths_after`) that
 could have come no later than the arrest: ``deaths_in_window_possible``. Those inside it
 whatever the uncertain dates turn out to be (a death interval starting after the window opens
@@ -68,7 +68,7 @@ def select_opportunities(case: Case, identified_by: str = "all", investigation: 
     ``identified_by`` is a key of :data:`IDENTIFIED_BY` (``"jury"`` keeps those the jury is
     credited with, ``"jury+coroner"`` those the jury or the coroner is, ``"all"`` every one; a
     ``:explicit`` suffix keeps only credits resting on a finding that names the failing in
-    specific terms); ``investigation`` is a victim id or ``None`` for all four.
+    specific terms); ``investigation`` is a victim id or ``None`` for all.
     """
     if identified_by not in IDENTIFIED_BY:
         raise ValueError(f"identified_by must be one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
@@ -111,17 +111,17 @@ def deaths_in_window(windows: pd.DataFrame, investigation: str, earliest: pd.Tim
                      arrest: pd.Series, basis: Basis) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The other deaths while an opportunity that opened on ``earliest`` stood open, until the arrest.
 
-    ``arrest`` is the events row of Port's final arrest (``date_earliest``, ``date_latest``).
+    ``arrest`` is the events row that ends the series (``date_earliest``, ``date_latest``).
     Returns ``(certain, possible)``, both in death order: *possible* are the deaths after the
     opportunity (:func:`deaths_after`) whose earliest date is on or before the arrest's latest;
     *certain* are those of them whose whole interval lies after ``earliest`` and before the
     arrest's earliest day.
 
     >>> w = pd.DataFrame({"victim_id": ["a", "b", "c"], "name": ["A", "B", "C"],
-    ...                   "earliest": pd.to_datetime(["2014-08-25", "2015-09-13", "2015-10-15"]),
-    ...                   "latest": pd.to_datetime(["2014-08-28", "2015-09-14", "2015-10-16"])})
-    >>> arrest = pd.Series({"date_earliest": pd.Timestamp("2015-10-12"), "date_latest": pd.Timestamp("2015-10-18")})
-    >>> certain, possible = deaths_in_window(w, "x", pd.Timestamp("2014-08-26"), arrest, "death")
+    ...                   "earliest": pd.to_datetime(["2001-08-25", "2002-09-13", "2002-10-15"]),
+    ...                   "latest": pd.to_datetime(["2001-08-28", "2002-09-14", "2002-10-16"])})
+    >>> arrest = pd.Series({"date_earliest": pd.Timestamp("2002-10-12"), "date_latest": pd.Timestamp("2002-10-18")})
+    >>> certain, possible = deaths_in_window(w, "x", pd.Timestamp("2001-08-26"), arrest, "death")
     >>> list(certain["victim_id"]), list(possible["victim_id"])
     (['b'], ['a', 'b', 'c'])
     """
@@ -147,7 +147,7 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
 
     Columns are :data:`GAP_COLUMNS`. Gaps are nullable integers (``<NA>`` where no death
     followed). ``deaths_before_arrest`` counts the other deaths that could have happened between
-    the opportunity and Port's final arrest; ``days_to_arrest_*`` is how long it stood unused.
+    the opportunity and the event that ends the series; ``days_to_arrest_*`` is how long it stood unused.
     ``official_credits`` is ``identified_by`` with each official credit's strength
     (``"jury:explicit;coroner:general;police"``) and ``evidence_grade`` the row's grade
     (:mod:`analysis.evidence`).

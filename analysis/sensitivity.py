@@ -4,8 +4,9 @@ Two choices change the numbers: what a "death" is dated by (``basis``: the days 
 died, or the day he was found) and whose findings count (``identified_by``: the jury, the jury
 or the coroner, anyone). :func:`headline_table` computes the headline numbers under every
 combination, with the same functions as everywhere else (:func:`analysis.gaps.gap_table`,
-:func:`analysis.gaps.deaths_view`); :func:`conclusions` says which statements hold under all
-of them and which depend on a choice.
+:func:`analysis.gaps.deaths_view`); :func:`conclusions` says which of the statements it is given hold
+under all of them and which depend on a choice. The statements about a case live with the case
+(notebook 06), not here.
 """
 
 from __future__ import annotations
@@ -65,33 +66,16 @@ class Conclusion:
     holds: Callable[[pd.DataFrame], bool]
 
 
-def _row(rows: pd.DataFrame, victim_id: str) -> pd.Series:
+def row_for(rows: pd.DataFrame, victim_id: str) -> pd.Series:
+    """The row of one victim among one combination's rows of :func:`headline_table`, for a
+    :class:`Conclusion`'s test (``row_for(r, "a")["gap_days_min"] <= 1``)."""
     return rows.set_index("victim_id").loc[victim_id]
 
 
-#: The statements checked under every definition (tested on the rows of one combination).
-CONCLUSIONS = (
-    Conclusion("Every missed opportunity in the Walgate investigation could have been followed by another death.",
-               lambda r: _row(r, "walgate")["opportunities"] > 0
-               and _row(r, "walgate")["followed_by_death"] == _row(r, "walgate")["opportunities"]),
-    Conclusion("Each later death (Kovari, Whitworth, Taylor) came after at least one missed opportunity that "
-               "certainly preceded it.",
-               lambda r: all(_row(r, v)["certainly_before_death"] >= 1 for v in ("kovari", "whitworth", "taylor"))),
-    Conclusion("The shortest possible gap from a Kovari-investigation opportunity to the next death is a day or "
-               "less (their dates overlap).",
-               lambda r: _row(r, "kovari")["followed_by_death"] > 0 and _row(r, "kovari")["gap_days_min"] <= 1),
-    Conclusion("At least ten missed opportunities certainly came before Taylor's death.",
-               lambda r: _row(r, "taylor")["certainly_before_death"] >= 10),
-    Conclusion("Every missed opportunity in the Whitworth investigation came at least 80 days before Taylor's death.",
-               lambda r: _row(r, "whitworth")["followed_by_death"] > 0 and _row(r, "whitworth")["gap_days_min"] >= 80),
-    Conclusion("Some missed opportunity in the Whitworth investigation may still have been arising when Taylor "
-               "may already have died (a possible gap of 0 days).",
-               lambda r: _row(r, "whitworth")["followed_by_death"] > 0 and _row(r, "whitworth")["gap_days_min"] == 0),
-)
-
-
-def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion] = CONCLUSIONS) -> pd.DataFrame:
+def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion]) -> pd.DataFrame:
     """For each statement: under how many combinations it holds, whether under all, and where it fails.
+
+    The statements are the case's own (notebook 06 states them); this function only evaluates them.
 
     Columns ``statement, holds_in, combinations, holds_everywhere, fails_under`` (the failing
     combinations as ``basis/identified_by``, ``;``-joined; empty when it always holds).

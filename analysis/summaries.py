@@ -116,8 +116,8 @@ def caveats(case: Case) -> pd.DataFrame:
     return rows[~rows["disagreement"]].reset_index(drop=True)
 
 
-def port_court_events(case: Case, start: str | None = None, end: str | None = None) -> pd.DataFrame:
-    """Port's arrests, charges, court dates and releases that overlap the window, in date order."""
+def proceedings_events(case: Case, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """The arrests, charges, court dates and releases that overlap the window, in date order."""
     ev = case.events
     keep = ev["kind"].isin(["arrest", "charge", "court", "release"])
     if start:

@@ -17,8 +17,8 @@ writes, with ``sqlite-utils``, to a temporary file renamed into place:
 :func:`datasette_metadata` turns ``datapackage.json`` into Datasette's metadata (titles,
 descriptions, licence, source, facets, sort orders, label columns) and adds the canned queries.
 
->>> build_database("data", "build/port-inquests.db")            # doctest: +SKIP
-PosixPath('build/port-inquests.db')
+>>> build_database("data", "build/record.db")            # doctest: +SKIP
+PosixPath('build/record.db')
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
 from analysis.schema import LIST_FIELDS, Table, read_descriptor, read_tables
 
-#: Datasette names a database after its file: build/port-inquests.db is served as /port-inquests.
-DB_NAME = "port-inquests"
+#: Datasette names a database after its file (build/NAME.db is served as /NAME); the default NAME
+#: is the case's ``database`` in datapackage.json (:func:`default_path`).
 
 #: Computed tables: name -> (what it is, primary key). Their rows come from the library.
 COMPUTED = {
@@ -67,9 +67,9 @@ COMPUTED_COLUMNS = {
     "gap_days_min": "Fewest days from the opportunity to the next death (floored at 0); empty if no death followed.",
     "gap_days_max": "Most days from the opportunity to the next death; empty if no death followed.",
     "gap_days_mid": "Middle of the gap range, the point used for plotting.",
-    "deaths_before_arrest": "Other deaths that could have happened between the opportunity and Port's final arrest.",
-    "days_to_arrest_min": "Fewest days from the opportunity to Port's final arrest.",
-    "days_to_arrest_max": "Most days from the opportunity to Port's final arrest.",
+    "deaths_before_arrest": "Other deaths that could have happened between the opportunity and {series_end}.",
+    "days_to_arrest_min": "Fewest days from the opportunity to {series_end}.",
+    "days_to_arrest_max": "Most days from the opportunity to {series_end}.",
     "victim_id": "The victim whose death this row is about.",
     "name": "His full name.",
     "died_earliest": "Earliest date on which he can have died.",
@@ -102,8 +102,15 @@ SORT_DESC = {"sources": "published"}
 LABELS = {"victims": "name", "sources": "title", "deaths": "name"}
 
 
-def build_database(data_dir: str | Path = "data", out: str | Path = f"build/{DB_NAME}.db") -> Path:
-    """Check the data package in ``data_dir`` and write the database to ``out``.
+def default_path(data_dir: str | Path = "data") -> Path:
+    """``build/<the case's database name>.db`` for the package in ``data_dir``."""
+    from analysis.schema import read_case_info
+
+    return Path("build") / f"{read_case_info(Path(data_dir)).database}.db"
+
+
+def build_database(data_dir: str | Path = "data", out: str | Path | None = None) -> Path:
+    """Check the data package in ``data_dir`` and write the database to ``out`` (default :func:`default_path`).
 
     The Datasette metadata is written beside it, as ``<out stem>.metadata.json``. Raises
     :class:`~analysis.problems.DataError` (every problem listed) or
@@ -111,11 +118,12 @@ def build_database(data_dir: str | Path = "data", out: str | Path = f"build/{DB_
     stays as it was; both files are written to a temporary file and renamed into place.
     Returns ``out``.
     """
-    data_dir, out = Path(data_dir), Path(out)
+    data_dir = Path(data_dir)
+    out = default_path(data_dir) if out is None else Path(out)
     case = load_case(data_dir)
     tables = read_tables(data_dir)
     computed = computed_frames(case)
-    metadata = datasette_metadata(data_dir, name=out.stem, computed=computed)
+    metadata = datasette_metadata(data_dir, name=out.stem, computed=computed, case=case)
 
     def write(tmp: Path) -> None:
         db = sqlite_utils.Database(tmp)
@@ -286,8 +294,8 @@ def _cell(value: Any) -> Any:
 # --- Datasette metadata -------------------------------------------------------------------
 
 
-def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
-                       computed: dict[str, pd.DataFrame] | None = None) -> dict:
+def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
+                       computed: dict[str, pd.DataFrame] | None = None, case: Case | None = None) -> dict:
     """Datasette's metadata for the database, from ``datapackage.json`` plus the canned queries.
 
     Package title, description, licence and source; per table its title, description, column
@@ -295,8 +303,10 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
     described too. ``computed`` is :func:`computed_frames` of the record (computed here from
     ``data_dir`` if not given), so that every column the library returns is described.
     """
+    case = case if case is not None else load_case(data_dir)
     if computed is None:
-        computed = computed_frames(load_case(data_dir))
+        computed = computed_frames(case)
+    name = name or case.info.database
     package = read_descriptor(Path(data_dir))
     tables = read_tables(Path(data_dir))
     licence = (package.get("licenses") or [{}])[0]
@@ -329,7 +339,8 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
         description, pk = COMPUTED[table_name]
         described[table_name] = {
             "title": table_name.replace("_", " "), "description": description,
-            "columns": {c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED) for c in frame.columns},
+            "columns": {c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED).replace("{series_end}", case.info.series_end_label)
+                        for c in frame.columns},
         }
         for column in list_columns(frame):
             described[f"{table_name}_{column}"] = {
@@ -345,7 +356,7 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
             "results of the library's rules: the gap from each missed opportunity to the next death on both "
             "bases (gaps_death, gaps_found) and, per death, the opportunities missed before it (deaths). "
             "Start with the queries."),
-        "tables": described, "queries": canned_queries()}}
+        "tables": described, "queries": canned_queries(list(case.victims["victim_id"]))}}
     return meta
 
 
@@ -365,8 +376,9 @@ def _presentation(table: str) -> dict[str, Any]:
     return spec
 
 
-def canned_queries() -> dict[str, dict[str, Any]]:
-    """The canned queries: plain SQL over the stored tables, no rule re-derived."""
+def canned_queries(victim_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The canned queries: plain SQL over the stored tables, no rule re-derived (``victim_ids`` are
+    named in the help of the query about one victim)."""
     return {
         "missed_before_each_death": {
             "title": "Missed opportunities before each death",
@@ -385,7 +397,7 @@ def canned_queries() -> dict[str, dict[str, Any]]:
         "about_victim": {
             "title": "Everything about one victim",
             "description": (
-                "Type a victim_id (walgate, kovari, whitworth, taylor) or a full name: his death, the events "
+                f"Type a victim_id ({', '.join(victim_ids)}) or a full name: his death, the events "
                 "about him, the opportunities missed in his investigation, the findings about him or naming "
                 "those opportunities, and the opportunities in earlier investigations missed before his death."),
             "sql": _ABOUT_VICTIM,

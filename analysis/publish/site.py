@@ -35,9 +35,9 @@ from markupsafe import Markup
 from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
-from analysis.plots import BODY_LABELS
+from analysis.plots import BODY_LABELS, number_words
 from analysis.publish.timelinejs import display_interval, kind_label, timeline
-from analysis.schema import read_tables
+from analysis.schema import read_descriptor, read_tables
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -51,8 +51,8 @@ LABELS = {
     "date_earliest": "Earliest date", "date_latest": "Latest date", "identified_by": "Identified by",
     "next_death": "Next death (id)", "next_death_name": "Next death", "next_earliest": "Next death: earliest day",
     "next_latest": "Next death: latest day", "gap_days_min": "Gap: fewest days", "gap_days_max": "Gap: most days",
-    "gap_days_mid": "Gap: middle of the range (days)", "deaths_before_arrest": "Other deaths before Port's final arrest",
-    "days_to_arrest_min": "Days to Port's final arrest: fewest", "days_to_arrest_max": "Days to Port's final arrest: most",
+    "gap_days_mid": "Gap: middle of the range (days)", "deaths_before_arrest": "Other deaths before {series_end}",
+    "days_to_arrest_min": "Days to {series_end}: fewest", "days_to_arrest_max": "Days to {series_end}: most",
     "would_have": "What it would have changed", "source_ids": "Sources", "opportunity_ids": "Missed opportunities named",
     "victim_id": "Concerning", "investigation": "Investigation", "died_earliest": "Died: earliest day",
     "died_latest": "Died: latest day", "found_date": "Body found", "found_place": "Where found",
@@ -61,21 +61,21 @@ LABELS = {
 
 
 #: Words for the codes of ``identified_by`` (the figures' own labels) and of ``findings.body``;
-#: any other code is shown capitalised.
+#: any other code is shown capitalised. A case's ``labels`` (datapackage.json) take precedence.
 WORDS = {
-    **BODY_LABELS, "inquest_jury": "Inquest jury (2021)", "metropolitan_police": "Met Police", "mopac": "MOPAC",
-    "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests (2015)",
+    **BODY_LABELS, "inquest_jury": "Inquest jury", "metropolitan_police": "Met Police", "mopac": "MOPAC",
+    "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests",
 }
 
 
-def words(code: str) -> str:
-    """Reader's words for a code of the record: :data:`WORDS`, else ``kind_label``."""
-    return WORDS.get(code, kind_label(code))
+def words(code: str, case_labels: dict[str, str] | None = None) -> str:
+    """Reader's words for a code of the record: the case's own ``labels``, :data:`WORDS`, else ``kind_label``."""
+    return (case_labels or {}).get(code) or WORDS.get(code, kind_label(code))
 
 
-def label(column: str) -> str:
-    """Reader's words for a column: :data:`LABELS` or the name with spaces."""
-    return LABELS.get(column, column.replace("_", " ").capitalize())
+def label(column: str, series_end: str = "the final arrest") -> str:
+    """Reader's words for a column: :data:`LABELS` (``{series_end}`` filled in) or the name with spaces."""
+    return LABELS.get(column, column.replace("_", " ").capitalize()).replace("{series_end}", series_end)
 
 
 def evidence_grades(case: Case) -> dict[str, str]:
@@ -102,7 +102,7 @@ def _missing(value: object) -> bool:
 class Linker:
     """Turns a record value into HTML with links, relative to the page being written."""
 
-    page: str  # the page's path inside the site, e.g. "opportunities/op-w-01.html"
+    page: str  # the page's path inside the site, e.g. "opportunities/ID.html"
     names: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
 
@@ -201,6 +201,11 @@ class Site:
     root: Path
     env: Environment
     out: Path
+    #: The data package, the figures and the executed notebooks the site is built from (the
+    #: notebooks are left out when None).
+    data_dir: Path = Path("data")
+    figures_dir: Path = Path("figures")
+    notebooks_dir: Path | None = None
     pages: list[str] = field(default_factory=list)
     search: list[dict] = field(default_factory=list)
 
@@ -223,16 +228,21 @@ class Site:
         self.search.append({"t": title, "u": url, "x": re.sub(r"\s+", " ", words)})
 
 
-def _environment() -> Environment:
+def _environment(case: Case | None = None) -> Environment:
+    info = case.info if case is not None else None
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = lambda row, a="date_earliest", b="date_latest": display_interval(row[a], row[b])
     env.filters["day"] = lambda ts: "" if _missing(ts) else f"{ts.day} {ts:%B %Y}"
     env.filters["kind"] = kind_label
-    env.filters["words"] = words
+    env.filters["words"] = lambda code: words(code, info.labels if info else None)
     env.filters["missing"] = _missing
     env.tests["missing"] = _missing
-    env.globals["label"] = label
+    env.globals["label"] = lambda column: label(column, info.series_end_label if info else "the final arrest")
+    env.globals["case"] = info
+    if case is not None:
+        env.globals["n_investigations"] = number_words(len(case.investigations))
+        env.globals["example_ids"] = [*case.opportunities["opportunity_id"][:1], *case.events["event_id"][2:3]]
     return env
 
 
@@ -255,17 +265,25 @@ def _paragraph(readme: str, starts: str) -> Markup:
     return Markup(markdown2html(para))
 
 
-def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
+def build_site(root: str | Path = ".", out: str | Path = "site", data: str | Path | None = None) -> int:
     """Build the whole site from ``root``'s data/, figures/ and notebooks/ into ``out``; return the page count.
 
+    ``data`` builds it for another data package (another case): its figures are then drawn by the
+    library into the site, and no notebook page is written (the notebooks were run on ``root``'s data).
     Raises DataError (invalid data), DataMissing, or SiteError (committed outputs disagree).
     """
     root, out = Path(root), Path(out)
-    case = load_case(root / "data")
+    own = data is None or Path(data).resolve() == (root / "data").resolve()
+    data_dir = root / "data" if data is None else Path(data)
+    case = load_case(data_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        site = Site(case=case, root=root, env=_environment(), out=tmp)
+        site = Site(case=case, root=root, env=_environment(case), out=tmp, data_dir=data_dir,
+                    figures_dir=root / "figures" if own else tmp / "figures",
+                    notebooks_dir=root / "notebooks" if own else None)
+        if not own:
+            _draw_figures(case, site.figures_dir)
         _build(site)
         old = out.with_name(f".{out.name}-old")
         if old.exists():
@@ -278,6 +296,15 @@ def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return len(site.pages)
+
+
+def _draw_figures(case: Case, folder: Path) -> None:
+    """Every figure of :data:`analysis.plots.FIGURES`, drawn from ``case`` into ``folder``."""
+    from analysis.plots import FIGURES
+    from analysis.save import save_figure
+
+    for name, draw in FIGURES.items():
+        save_figure(draw(case), name, folder)
 
 
 def _build(site: Site) -> None:
@@ -303,18 +330,22 @@ def _copy_files(site: Site) -> None:
         if (site.root / name).exists():
             shutil.copy2(site.root / name, site.out / name)
     (site.out / "assets" / "pygments.css").write_text(_pygments_css(), encoding="utf-8")
-    shutil.copytree(site.root / "data", site.out / "data", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(site.data_dir, site.out / "data", ignore=shutil.ignore_patterns(".*"))
+    if site.figures_dir == site.out / "figures":
+        return  # drawn there already
     (site.out / "figures").mkdir()
-    for f in sorted((site.root / "figures").iterdir()):
+    for f in sorted(site.figures_dir.iterdir()):
         if f.suffix in (".png", ".svg", ".txt", ".json"):
             shutil.copy2(f, site.out / "figures" / f.name)
 
 
 def _notebooks(site: Site) -> list[dict]:
     """One page per committed executed notebook (and the .ipynb beside it)."""
-    alt = _figure_for_png(site.root / "figures")
+    if site.notebooks_dir is None:
+        return []
+    alt = _figure_for_png(site.figures_dir)
     notebooks = []
-    for nb in sorted((site.root / "notebooks").glob("*.ipynb")):
+    for nb in sorted(site.notebooks_dir.glob("*.ipynb")):
         title, body, text = notebook_page(nb, alt)
         page = f"notebooks/{nb.stem}.html"
         site.write(page, "notebook.html", title=title, body=body, ipynb=nb.name)
@@ -326,7 +357,7 @@ def _notebooks(site: Site) -> list[dict]:
 
 def _tables(site: Site) -> None:
     """One page per table: every row, every column, each row addressable by its id."""
-    schema = read_tables(site.root / "data")
+    schema = read_tables(site.data_dir)
     for name in TABLES:
         frame, spec = getattr(site.case, name), schema[name]
         if name in GRADED_TABLES:  # what each row stands on, by the library's one rule
@@ -393,7 +424,7 @@ def _chronology_and_timeline(site: Site) -> None:
 def _figures(site: Site) -> None:
     """Every committed figure with its alt text, including those of runs whose notebook is not published."""
     figures = []
-    for png in sorted((site.root / "figures").glob("*.png")):
+    for png in sorted(site.figures_dir.glob("*.png")):
         alt = png.with_suffix(".alt.txt").read_text(encoding="utf-8").strip()
         figures.append({"name": png.stem, "alt": alt})
     site.write("figures.html", "figures.html", figures=figures)
@@ -406,9 +437,13 @@ def _home(site: Site, notebooks: list[dict]) -> None:
     from analysis.docs import headline
 
     readme = (site.root / "README.md").read_text(encoding="utf-8")
-    schema = read_tables(site.root / "data")
-    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.root / "data"))),
-               intro=Markup(markdown2html("\n\n".join(readme.split("\n\n")[1:3]))),
+    schema = read_tables(site.data_dir)
+    # The README introduces the project's own case; another case is introduced by its descriptor.
+    own = site.notebooks_dir is not None
+    intro = ("\n\n".join(readme.split("\n\n")[1:3]) if own
+             else str(read_descriptor(site.data_dir).get("description", "")))
+    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.data_dir))),
+               intro=Markup(markdown2html(intro)),
                licences=_readme_section(readme, "Licences and citation"),
                correct=_paragraph(readme, "**To add or correct a fact:**"),
                ethics=_readme_section(readme, "Anonymity and ethics"),
