@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from textwrap import fill, shorten
 
 import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -316,7 +317,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
 
 
 #: Column labels for the ``identified_by`` vocabulary, in the schema's order.
-BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Met Police",
+BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Police",
                "family": "Families", "press": "Press", "court": "Courts", "hmicfrs": "HMICFRS"}
 
 
@@ -331,6 +332,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
     strengths = credit_strengths(case)
     order = {v: i for i, v in enumerate(_lanes(case))}
     hue = investigation_colours(case.investigations)
+    names = {**BODY_LABELS, **case.info.labels}  # the case's own words for a body first
     opps = case.opportunities
     if investigation:
         opps = opps[opps["investigation"] == investigation]
@@ -355,7 +357,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
             ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[hue[v] for v in owners],
                        lw=1.0, hatch="/////")
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
-        ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({counts[b]})" for b in bodies])
+        ax.set_xticks(range(len(bodies)), [f"{names.get(b, b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
         ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in opps.itertuples(index=False)],
                       fontsize=7)
@@ -369,7 +371,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
                                   label="official body, general finding only")],
                    ncol=2, fontsize=7)
-        listed = ", ".join(f"{BODY_LABELS.get(b, b)} {counts[b]}" for b in bodies)
+        listed = ", ".join(f"{names.get(b, b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
                f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
                f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
@@ -386,7 +388,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
     """
     start, end = _window(case, start, end)
     hue = investigation_colours(case.investigations)
-    lo = pd.Timestamp(start) if start else case.opportunities["date_earliest"].min()
+    lo = pd.Timestamp(start) if start else min(case.opportunities["date_earliest"].min(), case.victims["died_earliest"].min())
     hi = pd.Timestamp(end) if end else case.series_end
     days = pd.date_range(lo, hi, freq="D")
     opps = case.opportunities
@@ -410,6 +412,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
                     label=f"if each {what} on its latest possible day" if what == "arose" else
                     "if each died on his latest possible day")
             ax.legend(loc="lower right", fontsize=7)
+        top.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))  # counts: whole numbers only
         top.set_ylabel("Missed opportunities\n(cumulative)")
         bottom.set_ylabel("Deaths\n(cumulative)")
         bottom.set_yticks(range(0, len(v) + 1))
@@ -481,7 +484,9 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
                     else f" {d.name.split()[-1]} found", fontsize=7, va="center", ha="left",
                     color=hue[d.victim_id], fontweight="bold")
         ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=LIGHT, lw=0, zorder=0)
-        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2, f"{case.info.series_end_mark} ", fontsize=7, va="center", ha="right",
+        # On the row the last death's label leaves free, so the two never overlap.
+        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2 + 0.6 * (len(deaths) % 2), f"{case.info.series_end_mark} ",
+                fontsize=7, va="center", ha="right",
                 color=NEUTRAL)
         colours = [hue[v] for v in gaps["investigation"]]
         start = list(gaps["date_earliest"])

@@ -63,7 +63,7 @@ LABELS = {
 #: Words for the codes of ``identified_by`` (the figures' own labels) and of ``findings.body``;
 #: any other code is shown capitalised. A case's ``labels`` (datapackage.json) take precedence.
 WORDS = {
-    **BODY_LABELS, "inquest_jury": "Inquest jury", "metropolitan_police": "Met Police", "mopac": "MOPAC",
+    **BODY_LABELS, "inquest_jury": "Inquest jury", "mopac": "MOPAC",
     "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests",
 }
 
@@ -326,7 +326,7 @@ def _copy_files(site: Site) -> None:
     """Style sheets, scripts and TimelineJS; the data package; the committed figures; the
     corrections log and citation file that the home page links to."""
     shutil.copytree(STATIC, site.out / "assets")
-    for name in ("CHANGES.md", "CITATION.cff"):
+    for name in ("CHANGES.md", "CITATION.cff") if site.notebooks_dir is not None else ():  # the project's own case only
         if (site.root / name).exists():
             shutil.copy2(site.root / name, site.out / name)
     (site.out / "assets" / "pygments.css").write_text(_pygments_css(), encoding="utf-8")
@@ -438,17 +438,30 @@ def _home(site: Site, notebooks: list[dict]) -> None:
 
     readme = (site.root / "README.md").read_text(encoding="utf-8")
     schema = read_tables(site.data_dir)
-    # The README introduces the project's own case; another case is introduced by its descriptor.
-    own = site.notebooks_dir is not None
-    intro = ("\n\n".join(readme.split("\n\n")[1:3]) if own
-             else str(read_descriptor(site.data_dir).get("description", "")))
+    if site.notebooks_dir is not None:
+        intro = Markup(markdown2html("\n\n".join(readme.split("\n\n")[1:3])))
+        licences = _readme_section(readme, "Licences and citation")
+        correct = _paragraph(readme, "**To add or correct a fact:**")
+        ethics = _readme_section(readme, "Anonymity and ethics")
+    else:  # another case: the README speaks of the project's own, so its own descriptor speaks here
+        intro, licences, correct, ethics = _other_case_home(site.data_dir)
     site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.data_dir))),
-               intro=Markup(markdown2html(intro)),
-               licences=_readme_section(readme, "Licences and citation"),
-               correct=_paragraph(readme, "**To add or correct a fact:**"),
-               ethics=_readme_section(readme, "Anonymity and ethics"),
+               intro=intro, licences=licences, correct=correct, ethics=ethics,
                notebooks=notebooks, tables=[(n, schema[n]) for n in TABLES],
                counts={n: len(getattr(site.case, n)) for n in TABLES}, version=_version())
+
+
+def _other_case_home(data_dir: Path) -> tuple[Markup, Markup, Markup, Markup]:
+    """The home page's introduction, licences, corrections and ethics for a case other than the
+    project's own, from its descriptor and the rules every record here follows."""
+    descriptor = read_descriptor(data_dir)
+    licence = (descriptor.get("licenses") or [{}])[0]
+    intro = Markup("<p>{}</p>").format(descriptor.get("description", ""))
+    licences = Markup("<p>Data: {} (see <code>data/datapackage.json</code>). Code: MIT.</p>").format(
+        licence.get("title") or licence.get("name") or "see the data package")
+    ethics = Markup("<p>Every row cites public sources. Surviving victims of sexual offences are never named or "
+                    "identified; officers, witnesses and relatives appear by role, never by name.</p>")
+    return intro, licences, Markup(""), ethics
 
 
 def _version() -> str:
