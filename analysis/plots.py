@@ -328,7 +328,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
     names it explicitly, or a police, family or press attribution. A hatched square is an
     official body credited only through a general finding that covers it (``findings.link``).
     """
-    bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n: b in n).any()]
+    bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n, b=b: b in n).any()]
     strengths = credit_strengths(case)
     order = {v: i for i, v in enumerate(_lanes(case))}
     hue = investigation_colours(case.investigations)

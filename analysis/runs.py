@@ -168,7 +168,7 @@ def expand_matrix(run: Run, matrix: object, path: Path) -> list[Run]:
 
         def filled(text: str) -> str:
             try:
-                return text.format(**fill)
+                return text.format(**fill)  # noqa: B023  # called within this iteration only
             except (KeyError, IndexError, ValueError) as exc:
                 raise RunsError(f"{where}: {text!r} uses {exc}, which is not a matrix parameter "
                                 f"({', '.join(matrix)})") from None

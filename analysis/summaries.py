@@ -25,11 +25,11 @@ def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None 
 
 
 def jury_conclusions(case: Case) -> pd.DataFrame:
-    """Per victim: the 2021 jury's conclusion and its finding on whether failings contributed."""
+    """Per victim: the inquest jury's conclusion and its finding on whether failings contributed."""
     rows = []
     for v in case.victims.itertuples(index=False):
         own = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["victim_id"] == v.victim_id)]
-        pick = lambda kind: "; ".join(own.loc[own["kind"] == kind, "summary"])  # noqa: E731
+        pick = lambda kind, own=own: "; ".join(own.loc[own["kind"] == kind, "summary"])  # noqa: E731
         rows.append({"victim": v.name, "conclusion": pick("conclusion"), "contribution": pick("contribution"),
                      "failings_listed": int((own["kind"] == "failing").sum())})
     return pd.DataFrame(rows)
