@@ -34,7 +34,7 @@ from typing import Literal
 import pandas as pd
 
 from analysis.evidence import credit_label, credit_strengths, grades
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 Basis = Literal["death", "found"]
 #: The two ways of dating a death: the days he may have died, or the day his body was found.
@@ -160,7 +160,7 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
     strengths = credit_strengths(case)
     grade = grades(case, "opportunities")
     rows = []
-    for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
+    for opp in each_row(select_opportunities(case, identified_by, investigation)):
         start, end = opp.date_earliest, opp.date_latest
         after = deaths_after(windows, opp.investigation, start, basis)
         certain, possible = _in_window(after, start, arrest_event)
@@ -203,7 +203,7 @@ def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") 
     opps = select_opportunities(case, identified_by)
     windows = death_windows(case, basis).set_index("victim_id")
     rows = []
-    for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+    for victim in each_row(case.victims.sort_values("died_earliest", kind="stable")):
         earliest, latest = windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"]
         other = opps[opps["investigation"] != victim.victim_id]
         certain = other.loc[other["date_latest"] < earliest, "opportunity_id"].tolist()

@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -64,7 +66,7 @@ class Case:
         if arrests.empty:
             raise ValueError("the events table has no arrest and datapackage.json names no case.series_end_event; "
                              "the gap analysis needs the event that ends the series")
-        return arrests.loc[arrests["date_latest"].idxmax()]
+        return arrests.loc[arrests["date_latest"].idxmax()]  # type: ignore[call-overload]  # a row label
 
     @property
     def series_end(self) -> pd.Timestamp:
@@ -74,6 +76,15 @@ class Case:
     # The names the rules and notebooks use; the final arrest ends the series in the cases so far.
     final_arrest_event = series_end_event
     final_arrest = series_end
+
+
+def each_row(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as named tuples (``row.victim_id``), without the index.
+
+    The same as ``frame.itertuples(index=False)``; typed ``Any`` because the schema, not pandas,
+    knows each cell's type (pandas' stubs type every cell as any scalar at all).
+    """
+    return frame.itertuples(index=False)
 
 
 def load_case(data_dir: str | Path = "data") -> Case:
@@ -253,7 +264,7 @@ def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: 
         keys[name] = set(seen)
     for name, table in tables.items():
         where = str(data_dir / table.path)
-        refs = dict(table.foreign_keys)
+        refs: dict[str, tuple[str, str | None]] = dict(table.foreign_keys)
         refs.update({f: (target, None) for f, target in LIST_FIELDS.items() if target and f in table.field_names})
         for column, (target, _) in refs.items():
             if target in skip_targets:
@@ -271,7 +282,7 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
     """Ordered intervals, bodies found no earlier than death, a source on every row."""
     for name, table in tables.items():
         where = str(data_dir / table.path)
-        start, end = INTERVALS.get(name, (None, None))
+        start, end = INTERVALS.get(name, ("", ""))
         for line, row in rows[name]:
             if start and row[start] and row[end] and row[start] > row[end]:
                 problems.append(Problem(where, line, end,
@@ -312,8 +323,9 @@ def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problem
             problems.append(Problem(findings_file, line, "link",
                                     f"{row['link']!r} but the finding names no opportunity (empty it, or fill opportunity_ids)"))
         credit = OFFICIAL_CREDITS.get(str(row.get("body")))
-        for opp in ids if credit else []:
-            named.setdefault((opp, credit), line)
+        if credit is not None:
+            for opp in ids:
+                named.setdefault((opp, credit), line)
     opps_file = str(data_dir / tables["opportunities"].path)
     credited: set[tuple[str, str]] = set()
     unreadable: set[object] = set()  # ids whose identified_by was already reported as bad: do not cascade
@@ -344,7 +356,7 @@ def _check_case_info(data_dir: Path, info: CaseInfo, rows: dict, problems: list[
             problems.append(Problem(where, 1, "case.series_end_event",
                                     f"{info.series_end_event!r} is not an event_id in events.csv (name the event that "
                                     "ends the series, or remove the key to use the latest arrest)"))
-    ends = {}
+    ends: dict[str, date | None] = {}
     for key in ("window_start", "window_end"):
         text = getattr(info, key)
         if text is None:
@@ -355,7 +367,8 @@ def _check_case_info(data_dir: Path, info: CaseInfo, rows: dict, problems: list[
             ends[key] = None
         if ends[key] is None:
             problems.append(Problem(where, 1, f"case.{key}", f"{text!r} is not a real date (write YYYY-MM-DD, or null)"))
-    if ends.get("window_start") and ends.get("window_end") and ends["window_start"] > ends["window_end"]:
+    first, last = ends.get("window_start"), ends.get("window_end")
+    if first is not None and last is not None and first > last:
         problems.append(Problem(where, 1, "case.window_end", "is before case.window_start (swap them)"))
 
 

@@ -6,19 +6,22 @@ kept in global state and a notebook shows each figure once, where the cell retur
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from textwrap import fill, shorten
 
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
-from analysis.gaps import gap_table
-from analysis.load import Case
+from analysis.gaps import Basis, gap_table
+from analysis.load import Case, each_row
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
 from analysis.style import DEATH_HATCH, LIGHT, MARKERS, NEUTRAL, WIDTH_IN, house_style, investigation_colours
@@ -61,7 +64,9 @@ def _finish(fig: Figure, title: str, alt: str, case: Case) -> Figure:
     footer = FOOTER_IN / fig.get_figheight()
     # The layout rectangle is (left, bottom, width, height): from the footer up to the top edge, so
     # the title keeps its own room above the axes.
-    fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer))
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):  # every figure here is drawn with layout="constrained"
+        engine.set(rect=(0, footer, 1, 1 - footer))
     fig.text(0.01, 0.3 * footer, case.info.source_line, fontsize=7, color=NEUTRAL, ha="left", va="bottom")
     fig.alt_text = alt  # type: ignore[attr-defined]  # read by analysis.save
     return fig
@@ -119,6 +124,11 @@ def _mark_final_arrest(case: Case, ax, label: bool) -> None:
                     annotation_clip=False)
 
 
+def _clip(days: pd.Series, lower: Any = None, upper: Any = None) -> pd.Series:
+    """``days.clip(lower, upper)`` for a column of dates (pandas' stubs type the bounds as numbers only)."""
+    return days.clip(lower=lower, upper=upper)
+
+
 def _time_axis(ax) -> None:
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
     ax.xaxis.set_minor_locator(mdates.MonthLocator())
@@ -143,8 +153,8 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
         raise ValueError(f"unknown kinds {sorted(unknown)}; choose from {', '.join(TIMELINE_KINDS)}")
     lanes = _lanes(case)
     ev = case.events
-    lo = pd.Timestamp(start) if start else min(ev["date_earliest"].min(), case.victims["died_earliest"].min())
-    hi = pd.Timestamp(end) if end else max(ev["date_latest"].max(), case.victims["found_date"].max())
+    lo = pd.Timestamp(start if start else min(ev["date_earliest"].min(), case.victims["died_earliest"].min()))
+    hi = pd.Timestamp(end if end else max(ev["date_latest"].max(), case.victims["found_date"].max()))
     overlaps = lambda a, b: (b >= lo) & (a <= hi)  # noqa: E731  # interval [a, b] meets the window
 
     opps = case.opportunities
@@ -177,7 +187,7 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
     proc_base = y - (n_proc - 1) * step
     proc_y = [proc_base + t * step for t in proc_tracks]
 
-    handles = []
+    handles: list[Artist] = []
     with house_style():
         height = 1.9 + 0.2 * (len(track_y) + len(lanes) + n_proc) + 0.25 * len(lanes)
         fig = Figure(figsize=(WIDTH_IN, max(4.6, height)), layout="constrained")
@@ -186,9 +196,10 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
         for v in lanes:
             ax.axhline(lane_of[v], color=LIGHT, lw=0.6, zorder=0)
         victims = case.victims.set_index("victim_id")
+        died = {r.victim_id: (r.died_earliest, r.died_latest) for r in each_row(case.victims)}
         if "deaths" in kinds:
             for v in lanes:
-                d0, d1 = victims.at[v, "died_earliest"], victims.at[v, "died_latest"]
+                d0, d1 = died[v]
                 if d1 >= lo and d0 <= hi:
                     ax.barh(lane_of[v], (d1 + ONE_DAY - d0).days, left=d0, height=0.32, color="white",
                             edgecolor=hue[v], hatch=DEATH_HATCH, lw=1.2, zorder=2)
@@ -201,8 +212,8 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
         if len(opps):
             ys = [track_y[o] for o in opps["opportunity_id"]]
             colours = [hue[v] for v in opps["investigation"]]
-            first = opps["date_earliest"].clip(lower=lo)
-            last = opps["date_latest"].clip(upper=hi) + ONE_DAY
+            first = _clip(opps["date_earliest"], lower=lo)
+            last = _clip(opps["date_latest"], upper=hi) + ONE_DAY
             ax.hlines(ys, first, last, colors=colours, lw=2.4, zorder=3)
             ax.scatter(first, ys, marker=MARKERS["opportunity"], s=36, facecolor=colours, edgecolor="black",
                        lw=0.6, zorder=5, gid="opportunity-marks")
@@ -217,10 +228,10 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
             pick = proc["kind"].isin(marks).to_numpy()
             rows = proc[pick]
             ry = [yy for yy, keep in zip(proc_y, pick) if keep]
-            ax.hlines(ry, rows["date_earliest"].clip(lower=lo), rows["date_latest"].clip(upper=hi) + ONE_DAY,
+            ax.hlines(ry, _clip(rows["date_earliest"], lower=lo), _clip(rows["date_latest"], upper=hi) + ONE_DAY,
                       colors="black", lw=1.2, zorder=3)
             marker = MARKERS["arrest"] if kind == "arrests" else MARKERS["court"]
-            ax.scatter(rows["date_earliest"].clip(lower=lo), ry, marker=marker, s=36,
+            ax.scatter(_clip(rows["date_earliest"], lower=lo), ry, marker=marker, s=36,
                        facecolor="white" if kind == "court" else "black", edgecolor="black", zorder=4)
             handles.append(Line2D([], [], ls="", marker=marker, mfc="white" if kind == "court" else "black",
                                   mec="black", ms=7, label=label))
@@ -231,7 +242,7 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
         ax.set_yticks([m for m, _ in minor], [label for _, label in minor], minor=True, fontsize=6, color=NEUTRAL)
         ax.tick_params(axis="y", which="minor", length=2)
         ax.set_ylim(proc_base - 0.6, 0.45)
-        ax.set_xlim(lo - 7 * ONE_DAY, hi + 7 * ONE_DAY)
+        ax.set_xlim(lo - 7 * ONE_DAY, hi + 7 * ONE_DAY)  # type: ignore[arg-type]  # dates: matplotlib converts them
         _time_axis(ax)
         ax.set_xlabel("Date")
         ax.set_ylabel("Investigation (small labels: the opportunities on each track)")
@@ -243,11 +254,11 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
                f"and {len(opps)} lines, each starting with a triangle, the days on which each missed opportunity may "
                f"have arisen, one per row of the record, each on its own track labelled with its id. A shaded band "
                f"marks {case.info.series_end_label}, {day_range(arrest['date_earliest'], arrest['date_latest'])}.")
-        n = number_words(len(lanes))
-        return _finish(fig, f"{n.capitalize()} deaths, {n} investigations: every missed opportunity in time", alt, case)
+        count = number_words(len(lanes))
+        return _finish(fig, f"{count.capitalize()} deaths, {count} investigations: every missed opportunity in time", alt, case)
 
 
-def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
+def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
               investigation: str | None = None) -> Figure:
     """One floating bar per missed opportunity: from the shortest to the longest possible gap to the next death.
 
@@ -266,8 +277,8 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
         top = float(gaps["gap_days_max"].max()) if gaps["gap_days_max"].notna().any() else 1.0
-        followed = [(yy, row) for yy, row in zip(ys, gaps.itertuples(index=False)) if not pd.isna(row.next_death)]
-        for yy, row in zip(ys, gaps.itertuples(index=False)):
+        followed = [(yy, row) for yy, row in zip(ys, each_row(gaps)) if not pd.isna(row.next_death)]
+        for yy, row in zip(ys, each_row(gaps)):
             if pd.isna(row.next_death):
                 ax.text(0, yy, " no later death", va="center", fontsize=7, color=NEUTRAL)
         if followed:
@@ -286,7 +297,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
             ax.annotate(f"{days} days to {row.next_death_name.split()[-1]}", (float(row.gap_days_max), yy),
                         xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
-                  for row in gaps.itertuples(index=False)]
+                  for row in each_row(gaps)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(hue[v])
@@ -342,13 +353,14 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         ax = fig.add_subplot()
         ys = list(range(len(opps)))[::-1]
         cells = [(x, yy, body in row.identified_by, strengths.get(row.opportunity_id, {}).get(body) == "general", row.investigation)
-                 for yy, row in zip(ys, opps.itertuples(index=False)) for x, body in enumerate(bodies)]
+                 for yy, row in zip(ys, each_row(opps)) for x, body in enumerate(bodies)]
         empty = [(x, yy) for x, yy, hit, _, _ in cells if not hit]
         filled = [(x, yy, v) for x, yy, hit, general, v in cells if hit and not general]
         general = [(x, yy, v) for x, yy, hit, is_general, v in cells if hit and is_general]
         # One scatter call per kind of square (empty, filled, hatched) rather than one per cell keeps drawing cheap.
         if empty:
-            ax.scatter(*zip(*empty), marker="s", s=70, facecolor="white", edgecolor=LIGHT, lw=0.6)
+            ex, ey = zip(*empty)
+            ax.scatter(ex, ey, marker="s", s=70, facecolor="white", edgecolor=LIGHT, lw=0.6)
         if filled:
             xs, fy, owners = zip(*filled)
             ax.scatter(xs, fy, marker="s", s=70, facecolor=[hue[v] for v in owners], edgecolor="black", lw=0.6)
@@ -359,7 +371,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
         ax.set_xticks(range(len(bodies)), [f"{names.get(b, b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
-        ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in opps.itertuples(index=False)],
+        ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in each_row(opps)],
                       fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), opps["investigation"]):
             tick.set_color(hue[v])
@@ -418,7 +430,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
         bottom.set_yticks(range(0, len(v) + 1))
         bottom.set_ylim(-0.2, len(v) + 0.6)
         # Each name sits left of its step, half a level up: beside the line, never on it.
-        for k, row in enumerate(v.sort_values("died_earliest", kind="stable").itertuples(index=False), start=1):
+        for k, row in enumerate(each_row(v.sort_values("died_earliest", kind="stable")), start=1):
             if lo <= row.died_earliest <= hi:
                 bottom.annotate(row.name.split()[-1], (row.died_earliest, k - 0.5), xytext=(-4, 0),
                                 textcoords="offset points", ha="right", va="center", fontsize=7,
@@ -435,7 +447,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
 
 
 #: Every figure the project publishes, by file name: the CLI and the notebooks share this.
-FIGURES = {
+FIGURES: dict[str, Callable[[Case], Figure]] = {
     "case-timeline": timeline,
     "gaps-to-next-death": gap_chart,
     "findings-matrix": findings_matrix,
@@ -446,7 +458,7 @@ FIGURES = {
 # --- open windows, and kinds of failing (issue #11) -----------------------------------------
 
 
-def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "all",
+def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
                        investigation: str | None = None) -> Figure:
     """Each missed opportunity as the window it stood open in, from its earliest date to the event
     that ends the series, against the deaths.
@@ -477,7 +489,7 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         # Band labels sit in two staggered rows above the opportunities, inside the axes, so that
         # neighbouring deaths (a few weeks apart) do not collide.
         top = len(gaps)
-        for i, d in enumerate(deaths.sort_values("earliest", kind="stable").itertuples(index=False)):
+        for i, d in enumerate(each_row(deaths.sort_values("earliest", kind="stable"))):
             ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(hue[d.victim_id], 0.35),
                        edgecolor=hue[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
             ax.text(d.earliest, top - 0.2 + 0.6 * (i % 2), f" {d.name.split()[-1]} died" if basis == "death"
@@ -495,18 +507,18 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         ax.hlines(ys, start, [arrest["date_latest"] + ONE_DAY] * len(gaps), colors=colours, lw=1.0, zorder=2)
         ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
         ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
-        for yy, row in zip(ys, gaps.itertuples(index=False)):
+        for yy, row in zip(ys, each_row(gaps)):
             certain = len(row.deaths_in_window_certain.split(";")) if row.deaths_in_window_certain else 0
             possible = len(row.deaths_in_window_possible.split(";")) if row.deaths_in_window_possible else 0
             label = "no later death" if possible == 0 else f"{certain} certain, {possible} possible"
             ax.text(hi, yy, f" {label}", va="center", fontsize=7, color="black" if possible else NEUTRAL)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 46, placeholder='…')}"
-                  for row in gaps.itertuples(index=False)]
+                  for row in each_row(gaps)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(hue[v])
         ax.set_ylim(-0.8, len(gaps) + 0.8)
-        ax.set_xlim(lo, hi)
+        ax.set_xlim(lo, hi)  # type: ignore[arg-type]  # dates: matplotlib converts them
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_minor_locator(mdates.MonthLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
@@ -558,7 +570,7 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
         ax = fig.add_subplot()
         step = 0.8 / per_row
         marks = []
-        for row in table.itertuples(index=False):
+        for row in each_row(table):
             ids = [o for o in row.opportunity_ids.split(";") if o]
             for i, oid in enumerate(ids):
                 x = lanes.index(row.investigation) - 0.4 + step * (i % per_row + 0.5)

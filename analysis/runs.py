@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -330,7 +331,7 @@ def _ipc_kernel_manager() -> type:
             if template is not None and forkable(kernel_cmd):
                 kernel = template.fork(kernel_cmd, str(kw.get("cwd") or os.getcwd()), dict(kw.get("env") or os.environ),
                                        log)
-                provisioner = self.provisioner
+                provisioner: Any = self.provisioner  # the local provisioner, whose process we set
                 provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, kernel.pid
                 provisioner.cwd = kw.get("cwd")
                 self._reconcile_connection_info(provisioner.connection_info)
@@ -643,7 +644,8 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
                 except Exception as exc:  # one failed run must not stop the others
                     failures.append(run)
                     where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
-                    reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
+                    reason = (f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename")  # type: ignore[attr-defined]
+                              else f"{type(exc).__name__}: {exc}")
                     print(f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
                           f"    executed notebook with the error: {where}", file=sys.stderr, flush=True)
                     continue

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.gaps import BASES, IDENTIFIED_BY, deaths_view, gap_table
-from analysis.load import Case
+from analysis.gaps import BASES, IDENTIFIED_BY, Basis, deaths_view, gap_table
+from analysis.load import Case, each_row
 from analysis.params import check_parameters
 
 
@@ -27,7 +27,7 @@ HEADLINE_COLUMNS = [
 ]
 
 
-def headline_table(case: Case, bases: Sequence[str] = BASES,
+def headline_table(case: Case, bases: Sequence[Basis] = BASES,
                    identified_by: Sequence[str] = tuple(IDENTIFIED_BY)) -> pd.DataFrame:
     """One row per combination of ``bases`` x ``identified_by`` and per man, in death order.
 
@@ -42,16 +42,16 @@ def headline_table(case: Case, bases: Sequence[str] = BASES,
     for basis in bases:
         for who in identified_by:
             gaps = gap_table(case, basis=basis, identified_by=who)
-            view = deaths_view(case, identified_by=who, basis=basis).set_index("victim_id")
-            for v in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+            before = deaths_view(case, identified_by=who, basis=basis).set_index("victim_id").to_dict("index")
+            for v in each_row(case.victims.sort_values("died_earliest", kind="stable")):
                 own = gaps[gaps["investigation"] == v.victim_id]
                 followed = own.dropna(subset=["next_death"])
                 rows.append({"basis": basis, "identified_by": who, "victim_id": v.victim_id, "name": v.name,
                              "opportunities": len(own), "followed_by_death": len(followed),
                              "gap_days_min": followed["gap_days_min"].min() if len(followed) else pd.NA,
                              "gap_days_max": followed["gap_days_max"].max() if len(followed) else pd.NA,
-                             "certainly_before_death": int(view.at[v.victim_id, "n_certainly_before"]),
-                             "possibly_before_death": int(view.at[v.victim_id, "n_possibly_before"])})
+                             "certainly_before_death": int(before[v.victim_id]["n_certainly_before"]),
+                             "possibly_before_death": int(before[v.victim_id]["n_possibly_before"])})
     table = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
     for column in ("gap_days_min", "gap_days_max"):
         table[column] = table[column].astype("Int64")
@@ -69,7 +69,7 @@ class Conclusion:
 def row_for(rows: pd.DataFrame, victim_id: str) -> pd.Series:
     """The row of one victim among one combination's rows of :func:`headline_table`, for a
     :class:`Conclusion`'s test (``row_for(r, "a")["gap_days_min"] <= 1``)."""
-    return rows.set_index("victim_id").loc[victim_id]
+    return rows[rows["victim_id"] == victim_id].iloc[0]
 
 
 def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion]) -> pd.DataFrame:

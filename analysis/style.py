@@ -72,5 +72,5 @@ def investigation_colours(investigations: Sequence[str]) -> dict[str, str]:
 @contextmanager
 def house_style() -> Iterator[None]:
     """Apply the house style for the duration of a figure's construction or saving."""
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC):  # type: ignore[arg-type]  # the stubs list every rc key as a Literal
         yield

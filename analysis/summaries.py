@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from analysis.evidence import PRIMARY_KINDS
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 
 def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None = None,
@@ -27,7 +27,7 @@ def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None 
 def jury_conclusions(case: Case) -> pd.DataFrame:
     """Per victim: the inquest jury's conclusion and its finding on whether failings contributed."""
     rows = []
-    for v in case.victims.itertuples(index=False):
+    for v in each_row(case.victims):
         own = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["victim_id"] == v.victim_id)]
         pick = lambda kind, own=own: "; ".join(own.loc[own["kind"] == kind, "summary"])  # noqa: E731
         rows.append({"victim": v.name, "conclusion": pick("conclusion"), "contribution": pick("contribution"),
@@ -63,7 +63,7 @@ def sources_by_kind(case: Case) -> pd.DataFrame:
 def coverage(case: Case) -> pd.DataFrame:
     """Per investigation: events, missed opportunities and findings recorded."""
     rows = []
-    for v in case.victims.itertuples(index=False):
+    for v in each_row(case.victims):
         rows.append({"investigation": v.name,
                      "events": int((case.events["victim_id"] == v.victim_id).sum()),
                      "opportunities": int((case.opportunities["investigation"] == v.victim_id).sum()),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -52,7 +53,7 @@ def day_range(earliest: pd.Timestamp, latest: pd.Timestamp) -> str:
     return f"{day(earliest)} – {day(latest)}"
 
 
-def span(low: object, high: object) -> str:
+def span(low: Any, high: Any) -> str:
     """Either end-pair as one range: dates as :func:`day_range`, numbers as ``"60–70"`` (``"70"`` if equal).
 
     >>> span(0, 70), span(23, 23), span(None, None)
@@ -95,7 +96,7 @@ class ReaderTable:
         return "\n".join(lines) if lines else "(no rows)"
 
 
-def _text(value: object) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(map(str, value)) if value else MISSING
     if value is None or (not isinstance(value, str) and pd.isna(value)):

@@ -158,7 +158,7 @@ def _fill(db: sqlite_utils.Database, case: Case, tables: dict[str, Table], compu
         for name, frame in computed.items():
             _computed_table(db, name, frame, COMPUTED[name][1], ids, tables)
     for name, table in tables.items():
-        db[name].enable_fts(fts_columns(table), tokenize="porter")
+        db.table(name).enable_fts(fts_columns(table), tokenize="porter")
     db.vacuum()
 
 
@@ -187,12 +187,12 @@ _SQL_TYPES = {"date": str, "integer": int, "string": str}
 
 def _record_table(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame) -> None:
     columns = {f.name: _SQL_TYPES.get(f.type, str) for f in table.fields}
-    db[table.name].create(
+    db.table(table.name).create(
         columns, pk=table.primary_key, not_null=[f.name for f in table.fields if f.required],
         foreign_keys=[(column, target, target_column) for column, (target, target_column) in table.foreign_keys.items()],
     )
-    db[table.name].insert_all({name: (";".join(value) or None if name in LIST_FIELDS else _cell(value))
-                               for name, value in row.items()} for row in frame.to_dict(orient="records"))
+    db.table(table.name).insert_all({str(name): (";".join(value) or None if name in LIST_FIELDS else _cell(value))
+                                     for name, value in row.items()} for row in frame.to_dict(orient="records"))
 
 
 def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, tables: dict[str, Table]) -> None:
@@ -209,8 +209,8 @@ def _link_table(db: sqlite_utils.Database, name: str, owner: str, key: str, item
                 target: tuple[str, str] | None, pairs: Iterable[tuple[Any, Any]]) -> None:
     """One row per (``key``, list item); ``target`` is the (table, column) the items refer to, if any."""
     foreign = [(key, owner, key)] + ([(item, *target)] if target else [])
-    db[name].create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
-    db[name].insert_all({key: _cell(owner_id), item: _cell(value)}
+    db.table(name).create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
+    db.table(name).insert_all({key: _cell(owner_id), item: _cell(value)}
                         for owner_id, values in pairs for value in _as_list(values))
 
 
@@ -228,11 +228,11 @@ def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, p
         target = _target(_items(frame[column]), ids)
         if column not in lists and target:
             foreign.append((column, target, tables[target].primary_key))
-    db[name].create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
+    db.table(name).create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
     records = []
     for row in frame.to_dict(orient="records"):
-        records.append({c: (";".join(map(str, _as_list(v))) if c in lists else _cell(v)) for c, v in row.items()})
-    db[name].insert_all(records)
+        records.append({str(c): (";".join(map(str, _as_list(v))) if c in lists else _cell(v)) for c, v in row.items()})
+    db.table(name).insert_all(records)
     for column in lists:
         target = _target(_items(frame[column]), ids)
         target_key = tables[target].primary_key if target else None
@@ -347,8 +347,8 @@ def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
                 "title": f"{table_name}: {column} as a link table",
                 "description": f"One row per item of the list {table_name}.{column}, so SQL can join on it.",
             }
-    for table, spec in described.items():
-        spec.update(_presentation(table))
+    for described_table, spec in described.items():
+        spec.update(_presentation(described_table))
     meta["databases"] = {name: {
         "title": "The record, its link tables and the gap analysis",
         "description": (

@@ -27,6 +27,7 @@ from base64 import b64decode
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -81,13 +82,13 @@ def label(column: str, series_end: str = "the final arrest") -> str:
 def evidence_grades(case: Case) -> dict[str, str]:
     """The evidence grade of each missed opportunity (id -> ``primary``/``corroborated``/``single``),
     from the one rule in :func:`analysis.evidence.grades`."""
-    return grades(case, "opportunities").to_dict()
+    return {str(k): str(v) for k, v in grades(case, "opportunities").items()}
 
 
 # --- values as HTML -----------------------------------------------------------------------
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     if isinstance(value, list):
         return not value
     if value is None or value is pd.NaT:
@@ -121,7 +122,7 @@ class Linker:
     def victim(self, vid: str) -> Markup:
         return self.a(f"victims/{vid}.html", self.names.get(vid, vid))
 
-    def value(self, column: str, value: object) -> Markup:
+    def value(self, column: str, value: Any) -> Markup:
         """One cell: ids become links, dates ISO, lists joined; everything escaped."""
         if _missing(value):
             return Markup("")

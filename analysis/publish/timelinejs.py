@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.atomic import write_atomic
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 def date_object(day: pd.Timestamp, display: str | None = None) -> dict:
     """A TimelineJS date object for one calendar day (numbers, as the format documents)."""
@@ -72,8 +72,8 @@ def source_links(case: Case, source_ids: list[str]) -> str:
     for sid in source_ids:
         s = sources.loc[sid]
         when = f", {s['published']}" if isinstance(s["published"], str) and s["published"] else ""
-        items.append(f'<li><a href="{html.escape(s["url"])}">{html.escape(s["title"])}</a> '
-                     f"({html.escape(s['publisher'])}{html.escape(when)})</li>")
+        items.append(f'<li><a href="{html.escape(str(s["url"]))}">{html.escape(str(s["title"]))}</a> '
+                     f"({html.escape(str(s['publisher']))}{html.escape(when)})</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -81,7 +81,7 @@ def investigation_eras(case: Case) -> list[dict]:
     """One era per investigation: body found -> last day of its last missed opportunity."""
     eras = []
     opps = case.opportunities
-    for v in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):  # case.investigations' order
+    for v in each_row(case.victims.sort_values("died_earliest", kind="stable")):  # case.investigations' order
         own = opps[opps["investigation"] == v.victim_id]
         start = v.found_date
         end = max([start, *own["date_latest"]])
@@ -101,7 +101,7 @@ def timeline(case: Case) -> dict:
     names = dict(zip(case.victims["victim_id"], case.victims["name"]))
     general = case.info.general_group
     events = []
-    for e in case.events.itertuples(index=False):
+    for e in each_row(case.events):
         text = f"<p>{html.escape(e.summary)}</p>"
         if isinstance(e.notes, str) and e.notes:
             text += f"<p><em>Note:</em> {html.escape(e.notes)}</p>"
