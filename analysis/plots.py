@@ -424,7 +424,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
                     label=f"if each {what} on its latest possible day" if what == "arose" else
                     "if each died on his latest possible day")
             ax.legend(loc="lower right", fontsize=7)
-        top.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))  # counts: whole numbers only
+        top.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # counts: whole numbers
         top.set_ylabel("Missed opportunities\n(cumulative)")
         bottom.set_ylabel("Deaths\n(cumulative)")
         bottom.set_yticks(range(0, len(v) + 1))
