@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 KERNEL := port-inquests
 
-.PHONY: help setup figures test test-core test-deep validate gaps lab bench docs clean db serve
+.PHONY: help setup figures test test-core test-deep validate gaps lab bench docs clean db serve lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -54,6 +54,15 @@ test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale 
 
 test-deep: $(READY) ## the property tests with thousands of generated cases against the brute-force oracle (minutes)
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -p no:xdist -q tests/test_properties.py
+# Lint and types: ruff's checks, ruff's formatting (checked, not applied) and mypy on the library.
+# `make lint` runs all three whatever the first two find, and fails if any failed.
+LINTED := analysis tests benchmarks
+lint: $(READY) ## ruff check, ruff format --check and mypy on analysis/ (the pins are in requirements.txt)
+	@status=0; \
+	  $(VENV)/bin/ruff check $(LINTED) || status=1; \
+	  $(VENV)/bin/ruff format --check $(LINTED) || status=1; \
+	  $(VENV)/bin/mypy analysis || status=1; \
+	  exit $$status
 
 validate: $(READY) ## check the data package
 	$(PY) -m analysis validate data

@@ -1,12 +1,13 @@
-"""Helper library for the Stephen Port police-failings record.
+"""Helper library for a sourced record of missed opportunities before a series of deaths.
 
+The library holds the rules; the case (its names, ids, dates and its own words) is in the data
+package (``data/``, and its ``case`` section in ``datapackage.json``) and in the notebooks.
 The public names are imported lazily so that light commands (``python -m analysis run``
 with nothing to do, ``--help``) start without paying for pandas, matplotlib or papermill.
 
 >>> from analysis import load_case
 >>> case = load_case("data")            # doctest: +SKIP
->>> case.victims["name"].tolist()       # doctest: +SKIP
-['Anthony Walgate', 'Gabriel Kovari', 'Daniel Whitworth', 'Jack Taylor']
+>>> case.info.title                     # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -60,8 +60,12 @@ def _gaps(args: argparse.Namespace) -> int:
     from analysis.gaps import gap_table
     from analysis.load import load_case
 
-    table = gap_table(load_case(args.data), basis=args.basis, identified_by=args.identified_by,
-                      investigation=args.investigation)
+    case = load_case(args.data)
+    if args.investigation is not None and args.investigation not in case.investigations:
+        print(f"error: --investigation: {args.investigation!r} is not an investigation of {args.data} "
+              f"(choose from {', '.join(case.investigations)})", file=sys.stderr)
+        return EXIT_MISSING
+    table = gap_table(case, basis=args.basis, identified_by=args.identified_by, investigation=args.investigation)
     if args.format == "csv":  # a missing value is an empty cell
         table.to_csv(sys.stdout, index=False, lineterminator="\n", date_format="%Y-%m-%d")
     elif args.format == "json":  # dates as YYYY-MM-DD, a missing value as null
@@ -137,7 +141,7 @@ def _docs(args: argparse.Namespace) -> int:
 def _db(args: argparse.Namespace) -> int:
     from analysis.publish.db import build_database, metadata_path
 
-    out = build_database(args.data, args.out)
+    out = build_database(args.data, args.out)  # None: build/<the case's database name>.db
     print(f"{out}: built from {args.data} (Datasette metadata: {metadata_path(out)})")
     return 0
 
@@ -206,7 +210,7 @@ def _export(args: argparse.Namespace) -> int:
 def _site(args: argparse.Namespace) -> int:
     from analysis.publish.site import build_site
 
-    pages = build_site(root=args.root, out=args.out)
+    pages = build_site(root=args.root, out=args.out, data=args.data)
     print(f"{args.out}: {pages} pages written; open {args.out / 'index.html'}")
     return 0
 
@@ -214,7 +218,8 @@ def _site(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
-        description="Check the Stephen Port police-failings record, compute gaps, and regenerate figures.",
+        description="Check a sourced record of missed opportunities before a series of deaths, compute gaps, "
+                    "and regenerate figures.",
         epilog="Exit codes: 0 ok, 1 invalid data or failed run, 2 missing or unreadable input.",
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -233,8 +238,8 @@ def _parser() -> argparse.ArgumentParser:
     gaps.add_argument("--identified-by", choices=IDENTIFIED_BY_CHOICES, default="all",
                       help="keep opportunities credited to the jury, the jury or coroner, or all (default); "
                            "':explicit' keeps only credits resting on a finding that names the failing")
-    gaps.add_argument("--investigation", choices=("walgate", "kovari", "whitworth", "taylor"), default=None,
-                      help="keep one investigation's opportunities")
+    gaps.add_argument("--investigation", default=None, metavar="VICTIM_ID",
+                      help="keep one investigation's opportunities (a victim_id of the data)")
     gaps.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     gaps.add_argument("--wide", action="store_true",
                       help="table format: show every column (the default table fits 120 columns)")
@@ -280,8 +285,9 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="build the SQLite database for Datasette (and its metadata) from the checked data")
     db.add_argument("--data", default=Path("data"), type=Path, metavar="DIR", help="data directory (default: data)")
-    db.add_argument("--out", default=Path("build/port-inquests.db"), type=Path, metavar="PATH",
-                    help="database file (default: build/port-inquests.db); metadata goes beside it")
+    db.add_argument("--out", default=None, type=Path, metavar="PATH",
+                    help="database file (default: build/NAME.db, NAME the case's database in datapackage.json); "
+                         "metadata goes beside it")
     db.set_defaults(command=_db)
     export = sub.add_parser("export", help="write the record in another tool's format (timelinejs: TimelineJS JSON)")
     export.add_argument("format", choices=("timelinejs",), help="timelinejs: one TimelineJS slide per event")
@@ -292,6 +298,9 @@ def _parser() -> argparse.ArgumentParser:
     site = sub.add_parser("site", help="build the static reading site from the data, figures and executed notebooks")
     site.add_argument("--root", default=Path("."), type=Path, help="project root holding data/, figures/, notebooks/ (default: .)")
     site.add_argument("--out", default=Path("site"), type=Path, metavar="DIR", help="output directory (default: site)")
+    site.add_argument("--data", default=None, type=Path, metavar="DIR",
+                      help="data directory of another case (default: ROOT/data); its figures are drawn into the site "
+                           "and the notebooks, run on ROOT/data, are left out")
     site.set_defaults(command=_site)
     return parser
 

@@ -25,7 +25,7 @@ def headline(data_dir: str | Path = "data") -> str:
     """Markdown bullets restating the record's headline numbers, computed from the data."""
     from analysis.evidence import GRADES, grade_counts, official_credits
     from analysis.gaps import deaths_view, gap_table
-    from analysis.load import load_case
+    from analysis.load import each_row, load_case
 
     case = load_case(data_dir)
     gaps = gap_table(case)
@@ -33,18 +33,18 @@ def headline(data_dir: str | Path = "data") -> str:
         f"- The record holds {len(case.events)} dated events, {len(case.opportunities)} missed opportunities and "
         f"{len(case.findings)} official findings, citing {len(case.sources)} public sources.",
     ]
-    for v in case.victims.itertuples(index=False):
+    for v in each_row(case.victims):
         when = (f"{v.died_earliest:%d %B %Y}" if v.died_earliest == v.died_latest
                 else f"between {v.died_earliest:%d %B} and {v.died_latest:%d %B %Y}")
         lines.append(f"- {v.name}, {v.age}, died {when}; his body was found on {v.found_date:%d %B %Y}. "
                      f"Police classified the death at the time as: {v.classified_at_time}.")
-    last = case.final_arrest_event
+    last, end = case.series_end_event, case.info.series_end_title
     if last.date_earliest == last.date_latest:
-        lines.append(f"- Port's final arrest: {last.date_latest:%d %B %Y}.")
+        lines.append(f"- {end}: {last.date_latest:%d %B %Y}.")
     else:
-        lines.append(f"- Port's final arrest: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
+        lines.append(f"- {end}: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
                      "press source read fixes the day; see the row's notes).")
-    for v in case.victims.itertuples(index=False):
+    for v in each_row(case.victims):
         own = gaps[gaps["investigation"] == v.victim_id]
         followed = own.dropna(subset=["next_death"])
         if own.empty:
@@ -56,12 +56,13 @@ def headline(data_dir: str | Path = "data") -> str:
             lines.append(f"- {v.name} investigation: {len(own)} missed opportunities; {len(followed)} were followed by "
                          f"another death (next: {nexts}), after {_days(followed['gap_days_min'].min(), followed['gap_days_max'].max())} days "
                          f"depending on the opportunity and the uncertainty of the dates.")
-    for d in deaths_view(case).itertuples(index=False):
+    for d in each_row(deaths_view(case)):
         if d.n_possibly_before:
             lines.append(f"- Before {d.name}'s death: {d.n_certainly_before} missed opportunities in earlier investigations "
                          f"certainly came before it, {d.n_possibly_before} possibly.")
     jury = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["kind"] == "contribution")]
-    lines.append(f"- The 2021 jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
+    years = "/".join(sorted({f"{d:%Y}" for d in jury["date"]}))
+    lines.append(f"- The {years + ' ' if years else ''}jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
                  "notebook 03 shows them with the conclusions.")
     credits = official_credits(case)
     jury = credits[credits["credit"] == "jury"]
@@ -71,7 +72,7 @@ def headline(data_dir: str | Path = "data") -> str:
                  f"{len(explicit)} explicitly ({', '.join(explicit)}), {len(general)} only through a general finding "
                  f"({', '.join(general)}); `--identified-by jury:explicit` keeps the first.")
     counts = grade_counts(case)
-    graded = "; ".join(f"{r.table} " + ", ".join(f"{getattr(r, g)} {g}" for g in GRADES) for r in counts.itertuples(index=False))
+    graded = "; ".join(f"{r.table} " + ", ".join(f"{getattr(r, g)} {g}" for g in GRADES) for r in each_row(counts))
     lines.append(f"- Evidence grades, from the quotes behind each row's central claim (a primary record quoted, two "
                  f"independent publishers quoted, one, or none quoted yet): {graded}. "
                  "Notebook 04 lists the single-publisher rows and how each field is supported.")

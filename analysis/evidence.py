@@ -32,7 +32,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.citations import needed_fields
-from analysis.load import Case
+from analysis.load import Case, each_row
 from analysis.schema import OFFICIAL_CREDITS, RECORD_TABLES
 
 #: Source kinds that are primary records.
@@ -158,7 +158,7 @@ def official_credits(case: Case) -> pd.DataFrame:
     ``explicit`` if any of the body's findings naming the opportunity is explicit, else ``general``.
     """
     found: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for f in case.findings.itertuples(index=False):
+    for f in each_row(case.findings):
         credit = OFFICIAL_CREDITS.get(str(f.body))
         if credit is None:
             continue
@@ -191,7 +191,7 @@ def credits_with_grades(case: Case) -> pd.DataFrame:
 def credit_strengths(case: Case) -> dict[str, dict[str, str]]:
     """Per opportunity: ``{credit: strength}`` for its official credits, e.g. ``{"jury": "explicit"}``."""
     out: dict[str, dict[str, str]] = {o: {} for o in case.opportunities["opportunity_id"]}
-    for row in official_credits(case).itertuples(index=False):
+    for row in each_row(official_credits(case)):
         out.setdefault(row.opportunity_id, {})[row.credit] = row.strength
     return out
 

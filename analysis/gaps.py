@@ -41,7 +41,7 @@ import pandas as pd
 from analysis.evidence import credit_label, credit_strengths, grades
 from analysis.intervals import (Interval, certainly_before, certainly_in_window, could_follow, first_candidate,
                                 gap_range, may_be_next, possibly_before, possibly_in_window, span_range)
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 Basis = Literal["death", "found"]
 #: The two ways of dating a death: the days he may have died, or the day his body was found.
@@ -76,7 +76,7 @@ def select_opportunities(case: Case, identified_by: str = "all", investigation: 
     ``identified_by`` is a key of :data:`IDENTIFIED_BY` (``"jury"`` keeps those the jury is
     credited with, ``"jury+coroner"`` those the jury or the coroner is, ``"all"`` every one; a
     ``:explicit`` suffix keeps only credits resting on a finding that names the failing in
-    specific terms); ``investigation`` is a victim id or ``None`` for all four.
+    specific terms); ``investigation`` is a victim id or ``None`` for all.
     """
     if identified_by not in IDENTIFIED_BY:
         raise ValueError(f"identified_by must be one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")

@@ -82,11 +82,11 @@ class ForkedKernel:
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
+        while (code := self.poll()) is None:
             if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired([str(self.pid)], timeout)
+                raise subprocess.TimeoutExpired([str(self.pid)], float(timeout or 0))
             time.sleep(0.02)
-        return self.returncode
+        return code
 
     def send_signal(self, sig: int) -> None:
         if self.poll() is None:
@@ -116,6 +116,7 @@ class Template:
         """A new kernel running ``kernel_cmd`` in ``cwd`` with ``env``, its stdout and stderr going to ``log``."""
         at = kernel_cmd.index(LAUNCHER)
         request = {"args": kernel_cmd[at + 1:], "cwd": cwd, "env": env, "log": log}
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes (see __init__)
         self.process.stdin.write(json.dumps(request) + "\n")
         answer = self.process.stdout.readline()
         if not answer:
@@ -199,7 +200,7 @@ def _import_as_in_a_kernel(names: tuple[str, ...]) -> None:
     finally:
         sys.stdout = stdout
         if not had:
-            del builtins.get_ipython
+            delattr(builtins, "get_ipython")
 
 
 def serve() -> None:

@@ -73,13 +73,14 @@ def theme_mismatches(case: Case, column: str) -> pd.DataFrame:
     """
     findings = case.findings.set_index("finding_id")
     recorded = case.opportunities.set_index("opportunity_id")[column]
+    named = findings["opportunity_ids"].to_dict()
     rows = []
     for term in vocabulary(case, column):
         for fid in term.findings:
             if fid not in findings.index:
                 raise ValueError(f"datapackage.json: {column} value {term.value!r} cites finding {fid!r}, "
                                  "which is not in findings.csv (correct the id)")
-            for oid in findings.at[fid, "opportunity_ids"]:
+            for oid in named[fid]:
                 if term.value not in recorded[oid]:
                     rows.append({"finding_id": fid, "opportunity_id": oid, "expected": term.value,
                                  "recorded": ";".join(recorded[oid])})

@@ -11,16 +11,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from analysis.citations import check_citations
 from analysis.problems import DataError, DataMissing, Problem
-from analysis.schema import (INTERVALS, LATER_INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, RECORD_TABLES, Field,
-                             Table, citations_complete, read_tables)
+from analysis.schema import (INTERVALS, LATER_INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, RECORD_TABLES,
+                             CaseInfo, Field, Table, citations_complete, read_case_info, read_tables)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -51,23 +53,48 @@ class Case:
     data_dir: Path
     #: One row per (record row, passage): the basis of its fields (``fields`` is a list).
     citations: pd.DataFrame = field(default_factory=_no_citations)
+    #: The case's own words and the event that ends the series (``datapackage.json``'s ``case``).
+    info: CaseInfo = field(default_factory=CaseInfo)
 
     def victim_name(self, victim_id: str) -> str:
-        """Full name for a victim id, e.g. ``"walgate"`` -> ``"Anthony Walgate"``."""
+        """Full name for a victim id (the ``name`` of that ``victims`` row)."""
         return str(self.victims.set_index("victim_id").at[victim_id, "name"])
 
     @property
-    def final_arrest_event(self) -> pd.Series:
-        """The events row of Port's last arrest (October 2015): the arrest with the latest ``date_latest``."""
-        arrests = self.events[self.events["kind"] == "arrest"]
-        if arrests.empty:
-            raise ValueError("the events table has no arrest; the gap analysis needs Port's final arrest")
-        return arrests.loc[arrests["date_latest"].idxmax()]
+    def investigations(self) -> list[str]:
+        """The victim ids in the order of the deaths (earliest possible day, then the CSV's order):
+        the order of the lanes, colours and choices everywhere."""
+        return list(self.victims.sort_values("died_earliest", kind="stable")["victim_id"])
 
     @property
-    def final_arrest(self) -> pd.Timestamp:
-        """Latest possible date of Port's last arrest, after which he killed no one."""
-        return self.final_arrest_event["date_latest"]
+    def series_end_event(self) -> pd.Series:
+        """The events row that ends the series: ``info.series_end_event``, or else the arrest with the
+        latest ``date_latest``."""
+        if self.info.series_end_event is not None:
+            return self.events[self.events["event_id"] == self.info.series_end_event].iloc[0]
+        arrests = self.events[self.events["kind"] == "arrest"]
+        if arrests.empty:
+            raise ValueError("the events table has no arrest and datapackage.json names no case.series_end_event; "
+                             "the gap analysis needs the event that ends the series")
+        return arrests.loc[arrests["date_latest"].idxmax()]  # type: ignore[call-overload]  # a row label
+
+    @property
+    def series_end(self) -> pd.Timestamp:
+        """Latest possible date of the event that ends the series."""
+        return self.series_end_event["date_latest"]
+
+    # The names the rules and notebooks use; the final arrest ends the series in the cases so far.
+    final_arrest_event = series_end_event
+    final_arrest = series_end
+
+
+def each_row(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of ``frame`` as named tuples (``row.victim_id``), without the index.
+
+    The same as ``frame.itertuples(index=False)``; typed ``Any`` because the schema, not pandas,
+    knows each cell's type (pandas' stubs type every cell as any scalar at all).
+    """
+    return frame.itertuples(index=False)
 
 
 def load_case(data_dir: str | Path = "data") -> Case:
@@ -91,10 +118,12 @@ def load_case(data_dir: str | Path = "data") -> Case:
         _check_credits(data_dir, tables, rows, problems)
     if "citations" in tables and not unusable & {"citations", *RECORD_TABLES}:
         check_citations(data_dir, tables, rows, problems, complete=citations_complete(data_dir))
+    info = read_case_info(data_dir)
+    _check_case_info(data_dir, info, rows, problems)
     if problems:
         raise DataError(problems)
     frames = {name: _frame(tables[name], rows[name]) for name in tables}
-    return Case(data_dir=data_dir, **frames)
+    return Case(data_dir=data_dir, info=info, **frames)
 
 
 # --- reading one file ---------------------------------------------------------------------
@@ -247,7 +276,7 @@ def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: 
         keys[name] = set(seen)
     for name, table in tables.items():
         where = str(data_dir / table.path)
-        refs = dict(table.foreign_keys)
+        refs: dict[str, tuple[str, str | None]] = dict(table.foreign_keys)
         refs.update({f: (target, None) for f, target in LIST_FIELDS.items() if target and f in table.field_names})
         for column, (target, _) in refs.items():
             if target in skip_targets:
@@ -265,7 +294,7 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
     """Ordered intervals, bodies found no earlier than death, a source on every row."""
     for name, table in tables.items():
         where = str(data_dir / table.path)
-        start, end = INTERVALS.get(name, (None, None))
+        start, end = INTERVALS.get(name, ("", ""))
         for line, row in rows[name]:
             if start and row[start] and row[end] and row[start] > row[end]:
                 problems.append(Problem(where, line, end,
@@ -328,8 +357,9 @@ def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problem
             problems.append(Problem(findings_file, line, "link",
                                     f"{row['link']!r} but the finding names no opportunity (empty it, or fill opportunity_ids)"))
         credit = OFFICIAL_CREDITS.get(str(row.get("body")))
-        for opp in ids if credit else []:
-            named.setdefault((opp, credit), line)
+        if credit is not None:
+            for opp in ids:
+                named.setdefault((opp, credit), line)
     opps_file = str(data_dir / tables["opportunities"].path)
     credited: set[tuple[str, str]] = set()
     unreadable: set[object] = set()  # ids whose identified_by was already reported as bad: do not cascade
@@ -350,6 +380,30 @@ def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problem
             problems.append(Problem(findings_file, line, "opportunity_ids",
                                     f"names {opp} but that opportunity's identified_by lacks {credit!r} "
                                     "(add the credit there, or remove the opportunity here)"))
+
+
+def _check_case_info(data_dir: Path, info: CaseInfo, rows: dict, problems: list[Problem]) -> None:
+    """The ``case`` section's event that ends the series is a row of ``events``; its window is two real days in order."""
+    where = str(data_dir / "datapackage.json")
+    if info.series_end_event is not None and rows.get("events"):
+        if info.series_end_event not in {row.get("event_id") for _, row in rows["events"]}:
+            problems.append(Problem(where, 1, "case.series_end_event",
+                                    f"{info.series_end_event!r} is not an event_id in events.csv (name the event that "
+                                    "ends the series, or remove the key to use the latest arrest)"))
+    ends: dict[str, date | None] = {}
+    for key in ("window_start", "window_end"):
+        text = getattr(info, key)
+        if text is None:
+            continue
+        try:
+            ends[key] = date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+        except ValueError:
+            ends[key] = None
+        if ends[key] is None:
+            problems.append(Problem(where, 1, f"case.{key}", f"{text!r} is not a real date (write YYYY-MM-DD, or null)"))
+    first, last = ends.get("window_start"), ends.get("window_end")
+    if first is not None and last is not None and first > last:
+        problems.append(Problem(where, 1, "case.window_end", "is before case.window_start (swap them)"))
 
 
 # --- typed frames -------------------------------------------------------------------------

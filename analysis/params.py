@@ -145,5 +145,5 @@ def check_parameters(record: Case | Callable[[], Case] | None, **params: Any) ->
         raise ValueError("check_parameters needs the case to check a victim id")
     victims = tuple(case.victims["victim_id"]) if case is not None else ()
     for name, value in deferred.items():
-        out[name] = _choice(name, value, victims, none_ok=True, none_means="for all four")
+        out[name] = _choice(name, value, victims, none_ok=True, none_means="for all")
     return SimpleNamespace(case=case, **out)

@@ -1,4 +1,4 @@
-"""The four figures. One function per figure; each returns a ``Figure`` with ``alt_text`` set.
+"""The figures. One function per figure; each returns a ``Figure`` with ``alt_text`` set.
 
 Figures are built with :class:`matplotlib.figure.Figure` rather than pyplot, so nothing is
 kept in global state and a notebook shows each figure once, where the cell returns it.
@@ -6,27 +6,29 @@ kept in global state and a notebook shows each figure once, where the cell retur
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from textwrap import fill, shorten
 
 import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
-from analysis.gaps import certainly_arisen_before, gap_table
+from analysis.gaps import Basis, certainly_arisen_before, gap_table
 from analysis.intervals import count_band, intervals_of
-from analysis.load import Case
+from analysis.load import Case, each_row
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
-from analysis.style import (DEATH_HATCH, LIGHT, MARKERS, NEUTRAL, SOURCE_LINE, VICTIM_COLOURS,
-                            WIDTH_IN, house_style)
+from analysis.style import DEATH_HATCH, LIGHT, MARKERS, NEUTRAL, WIDTH_IN, house_style, investigation_colours
 
-PORT_LANE = "Port: arrests, charges, courts"
 ONE_DAY = pd.Timedelta(days=1)
-#: Shade of Port's final arrest on every time axis: pale Okabe-Ito yellow, unlike any band of uncertainty.
+#: Shade of the event that ends the series (the final arrest) on every time axis: pale Okabe-Ito yellow, unlike any band of uncertainty.
 ARREST_SHADE = "#F7EF99"
 #: Days kept free between two marks on one track of a lane, so that their markers never touch.
 TRACK_GAP_DAYS = 12
@@ -40,16 +42,36 @@ OPPORTUNITY_DATE_RULE = ("an opportunity may have first arisen on any day from i
                          "the open-windows chart draws it from when it arose to when it closed")
 
 
-def _finish(fig: Figure, title: str, alt: str) -> Figure:
-    """Add the title and the source line, reserve room for the latter, and attach the alt text."""
+#: A time figure's default ``start``/``end``: the window the data package names (``case.window_start``,
+#: ``case.window_end``), or the whole record if it names none.
+CASE_WINDOW = "case"
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_words(n: int) -> str:
+    """``n`` in words up to ten, else in digits: ``number_words(4) == "four"``."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+
+
+def _window(case: Case, start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    """``start``/``end`` with :data:`CASE_WINDOW` replaced by the data package's window."""
+    return (case.info.window_start if start == CASE_WINDOW else start,
+            case.info.window_end if end == CASE_WINDOW else end)
+
+
+def _finish(fig: Figure, title: str, alt: str, case: Case) -> Figure:
+    """Add the title and the case's source line, reserve room for the latter, and attach the alt text."""
     # About nine bold 12-point characters fit in an inch: wrap a longer title rather than cut it off.
     fig.suptitle(fill(title, width=int(fig.get_figwidth() * 9)), x=0.01, ha="left", fontsize=12,
                  fontweight="bold")
     footer = FOOTER_IN / fig.get_figheight()
     # The layout rectangle is (left, bottom, width, height): from the footer up to the top edge, so
     # the title keeps its own room above the axes.
-    fig.get_layout_engine().set(rect=(0, footer, 1, 1 - footer))
-    fig.text(0.01, 0.3 * footer, SOURCE_LINE, fontsize=7, color=NEUTRAL, ha="left", va="bottom")
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):  # every figure here is drawn with layout="constrained"
+        engine.set(rect=(0, footer, 1, 1 - footer))
+    fig.text(0.01, 0.3 * footer, case.info.source_line, fontsize=7, color=NEUTRAL, ha="left", va="bottom")
     fig.alt_text = alt  # type: ignore[attr-defined]  # read by analysis.save
     return fig
 
@@ -69,7 +91,7 @@ def _legend_below(fig: Figure, handles: list, fontsize: float, **kw) -> None:
 
 
 def _lanes(case: Case) -> list[str]:
-    return list(case.victims.sort_values("died_earliest", kind="stable")["victim_id"])
+    return case.investigations
 
 
 def pack_tracks(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp], gap_days: int = TRACK_GAP_DAYS) -> list[int]:
@@ -79,7 +101,7 @@ def pack_tracks(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp], ga
     date are stacked rather than drawn over one another.
 
     >>> d = pd.Timestamp
-    >>> pack_tracks([d("2014-06-19"), d("2014-06-19"), d("2014-09-01")], [d("2014-06-19"), d("2014-06-30"), d("2014-09-01")])
+    >>> pack_tracks([d("2001-03-01"), d("2001-03-01"), d("2001-05-14")], [d("2001-03-01"), d("2001-03-12"), d("2001-05-14")])
     [0, 1, 0]
     """
     track_ends: list[pd.Timestamp] = []
@@ -96,14 +118,19 @@ def pack_tracks(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp], ga
 
 
 def _mark_final_arrest(case: Case, ax, label: bool) -> None:
-    """Shade the days of Port's final arrest (an interval) on a time axis; label it above the panel."""
-    arrest = case.final_arrest_event
+    """Shade the days of the event that ends the series (an interval) on a time axis; label it above the panel."""
+    arrest = case.series_end_event
     ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=ARREST_SHADE, lw=0, zorder=0)
     if label:
-        ax.annotate(f"Port arrested for the murders,\n{day_range(arrest['date_earliest'], arrest['date_latest'])}",
+        ax.annotate(f"{case.info.series_end_caption},\n{day_range(arrest['date_earliest'], arrest['date_latest'])}",
                     (arrest["date_earliest"], 1.0), xycoords=("data", "axes fraction"), xytext=(-3, 2),
                     textcoords="offset points", ha="right", va="bottom", fontsize=7, color=NEUTRAL,
                     annotation_clip=False)
+
+
+def _clip(days: pd.Series, lower: Any = None, upper: Any = None) -> pd.Series:
+    """``days.clip(lower, upper)`` for a column of dates (pandas' stubs type the bounds as numbers only)."""
+    return days.clip(lower=lower, upper=upper)
 
 
 def _time_axis(ax) -> None:
@@ -112,32 +139,34 @@ def _time_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
-def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "2015-10-31",
+def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE_WINDOW,
              kinds: Sequence[str] = TIMELINE_KINDS) -> Figure:
-    """The case on one time axis: a lane per investigation, and one for Port's arrests and courts.
+    """The case on one time axis: a lane per investigation, and one for the arrests, charges and courts.
 
     Deaths are hatched spans over the days they may have happened. Each missed opportunity is its
     own mark: a line over the days on which it may have arisen, with a triangle on the earliest
     (see :data:`OPPORTUNITY_DATE_RULE`); opportunities of one lane sit on separate tracks, labelled
     with their ids, so every row is counted once. ``kinds`` picks which marks to draw from
-    :data:`TIMELINE_KINDS`; ``start``/``end`` (ISO dates, or ``None`` for the whole record) set the
-    window. Port's final arrest is shaded.
+    :data:`TIMELINE_KINDS`; ``start``/``end`` (ISO dates, ``None`` for the whole record, or
+    :data:`CASE_WINDOW`, the default) set the window. The event that ends the series is shaded.
     """
+    start, end = _window(case, start, end)
+    hue = investigation_colours(case.investigations)
     unknown = set(kinds) - set(TIMELINE_KINDS)
     if unknown:
         raise ValueError(f"unknown kinds {sorted(unknown)}; choose from {', '.join(TIMELINE_KINDS)}")
     lanes = _lanes(case)
     ev = case.events
-    lo = pd.Timestamp(start) if start else min(ev["date_earliest"].min(), case.victims["died_earliest"].min())
-    hi = pd.Timestamp(end) if end else max(ev["date_latest"].max(), case.victims["found_date"].max())
+    lo = pd.Timestamp(start if start else min(ev["date_earliest"].min(), case.victims["died_earliest"].min()))
+    hi = pd.Timestamp(end if end else max(ev["date_latest"].max(), case.victims["found_date"].max()))
     overlaps = lambda a, b: (b >= lo) & (a <= hi)  # noqa: E731  # interval [a, b] meets the window
 
     opps = case.opportunities
     opps = opps[overlaps(opps["date_earliest"], opps["date_latest"])] if "opportunities" in kinds else opps.iloc[0:0]
-    port_kinds = {"arrests": ("arrest",), "court": ("charge", "court", "release")}
-    port_marks = [k for kind in ("arrests", "court") if kind in kinds for k in port_kinds[kind]]
-    port = ev[ev["kind"].isin(port_marks) & overlaps(ev["date_earliest"], ev["date_latest"])]
-    port = port.sort_values(["date_earliest", "date_latest", "event_id"], kind="stable")
+    proc_kinds = {"arrests": ("arrest",), "court": ("charge", "court", "release")}
+    proc_marks = [k for kind in ("arrests", "court") if kind in kinds for k in proc_kinds[kind]]
+    proc = ev[ev["kind"].isin(proc_marks) & overlaps(ev["date_earliest"], ev["date_latest"])]
+    proc = proc.sort_values(["date_earliest", "date_latest", "event_id"], kind="stable")
 
     # Lay the lanes out from the top: each lane has its baseline (death, body found) and above it one
     # track per group of opportunities that do not touch in time.
@@ -157,26 +186,27 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
         for t in range(n):
             minor.append((top - (n - 1 - t) * step, ", ".join(o for o, tt in zip(own["opportunity_id"], tracks) if tt == t)))
         y = base - lane_gap - step
-    port_tracks = pack_tracks(list(port["date_earliest"]), list(port["date_latest"]))
-    n_port = max(port_tracks, default=0) + 1
-    port_base = y - (n_port - 1) * step
-    port_y = [port_base + t * step for t in port_tracks]
+    proc_tracks = pack_tracks(list(proc["date_earliest"]), list(proc["date_latest"]))
+    n_proc = max(proc_tracks, default=0) + 1
+    proc_base = y - (n_proc - 1) * step
+    proc_y = [proc_base + t * step for t in proc_tracks]
 
-    handles = []
+    handles: list[Artist] = []
     with house_style():
-        height = 1.9 + 0.2 * (len(track_y) + len(lanes) + n_port) + 0.25 * len(lanes)
+        height = 1.9 + 0.2 * (len(track_y) + len(lanes) + n_proc) + 0.25 * len(lanes)
         fig = Figure(figsize=(WIDTH_IN, max(4.6, height)), layout="constrained")
         ax = fig.add_subplot()
         _mark_final_arrest(case, ax, label=True)
         for v in lanes:
             ax.axhline(lane_of[v], color=LIGHT, lw=0.6, zorder=0)
         victims = case.victims.set_index("victim_id")
+        died = {r.victim_id: (r.died_earliest, r.died_latest) for r in each_row(case.victims)}
         if "deaths" in kinds:
             for v in lanes:
-                d0, d1 = victims.at[v, "died_earliest"], victims.at[v, "died_latest"]
+                d0, d1 = died[v]
                 if d1 >= lo and d0 <= hi:
                     ax.barh(lane_of[v], (d1 + ONE_DAY - d0).days, left=d0, height=0.32, color="white",
-                            edgecolor=VICTIM_COLOURS[v], hatch=DEATH_HATCH, lw=1.2, zorder=2)
+                            edgecolor=hue[v], hatch=DEATH_HATCH, lw=1.2, zorder=2)
             handles.append(Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="Death (days it may have happened)"))
         if "found" in kinds:
             found = victims[(victims["found_date"] >= lo) & (victims["found_date"] <= hi)]
@@ -185,9 +215,9 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
             handles.append(Line2D([], [], ls="", marker=MARKERS["found"], color="black", ms=8, label="Body found"))
         if len(opps):
             ys = [track_y[o] for o in opps["opportunity_id"]]
-            colours = [VICTIM_COLOURS[v] for v in opps["investigation"]]
-            first = opps["date_earliest"].clip(lower=lo)
-            last = opps["date_latest"].clip(upper=hi) + ONE_DAY
+            colours = [hue[v] for v in opps["investigation"]]
+            first = _clip(opps["date_earliest"], lower=lo)
+            last = _clip(opps["date_latest"], upper=hi) + ONE_DAY
             ax.hlines(ys, first, last, colors=colours, lw=2.4, zorder=3)
             ax.scatter(first, ys, marker=MARKERS["opportunity"], s=36, facecolor=colours, edgecolor="black",
                        lw=0.6, zorder=5, gid="opportunity-marks")
@@ -199,39 +229,40 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
                                    ("court", ("charge", "court", "release"), "Charge, court or release")):
             if kind not in kinds:
                 continue
-            pick = port["kind"].isin(marks).to_numpy()
-            rows = port[pick]
-            ry = [yy for yy, keep in zip(port_y, pick) if keep]
-            ax.hlines(ry, rows["date_earliest"].clip(lower=lo), rows["date_latest"].clip(upper=hi) + ONE_DAY,
+            pick = proc["kind"].isin(marks).to_numpy()
+            rows = proc[pick]
+            ry = [yy for yy, keep in zip(proc_y, pick) if keep]
+            ax.hlines(ry, _clip(rows["date_earliest"], lower=lo), _clip(rows["date_latest"], upper=hi) + ONE_DAY,
                       colors="black", lw=1.2, zorder=3)
             marker = MARKERS["arrest"] if kind == "arrests" else MARKERS["court"]
-            ax.scatter(rows["date_earliest"].clip(lower=lo), ry, marker=marker, s=36,
+            ax.scatter(_clip(rows["date_earliest"], lower=lo), ry, marker=marker, s=36,
                        facecolor="white" if kind == "court" else "black", edgecolor="black", zorder=4)
             handles.append(Line2D([], [], ls="", marker=marker, mfc="white" if kind == "court" else "black",
                                   mec="black", ms=7, label=label))
-        handles.append(Patch(facecolor=ARREST_SHADE, label="Port's final arrest (days it may have happened)"))
-        ax.set_yticks(ticks + [port_base], [f"{case.victim_name(v)} investigation" for v in lanes] + [PORT_LANE])
+        handles.append(Patch(facecolor=ARREST_SHADE, label=f"{case.info.series_end_title} (days it may have happened)"))
+        ax.set_yticks(ticks + [proc_base], [f"{case.victim_name(v)} investigation" for v in lanes] + [case.info.proceedings_lane])
         for tick, v in zip(ax.get_yticklabels(), lanes):
-            tick.set_color(VICTIM_COLOURS[v])
+            tick.set_color(hue[v])
         ax.set_yticks([m for m, _ in minor], [label for _, label in minor], minor=True, fontsize=6, color=NEUTRAL)
         ax.tick_params(axis="y", which="minor", length=2)
-        ax.set_ylim(port_base - 0.6, 0.45)
-        ax.set_xlim(lo - 7 * ONE_DAY, hi + 7 * ONE_DAY)
+        ax.set_ylim(proc_base - 0.6, 0.45)
+        ax.set_xlim(lo - 7 * ONE_DAY, hi + 7 * ONE_DAY)  # type: ignore[arg-type]  # dates: matplotlib converts them
         _time_axis(ax)
         ax.set_xlabel("Date")
         ax.set_ylabel("Investigation (small labels: the opportunities on each track)")
         _legend_below(fig, handles, ncol=2, fontsize=8)
-        arrest = case.final_arrest_event
+        arrest = case.series_end_event
         alt = (f"Timeline from {lo:%d %B %Y} to {hi:%d %B %Y} with one lane per police investigation "
-               f"({', '.join(case.victim_name(v) for v in lanes)}) and one for Port's arrests and court dates. "
+               f"({', '.join(case.victim_name(v) for v in lanes)}) and one for the arrests, charges and court dates. "
                f"Hatched spans show the days in which each man may have died, crosses when his body was found, "
                f"and {len(opps)} lines, each starting with a triangle, the days on which each missed opportunity may "
                f"have arisen, one per row of the record, each on its own track labelled with its id. A shaded band "
-               f"marks Port's final arrest, {day_range(arrest['date_earliest'], arrest['date_latest'])}.")
-        return _finish(fig, "Four deaths, four investigations: every missed opportunity in time", alt)
+               f"marks {case.info.series_end_label}, {day_range(arrest['date_earliest'], arrest['date_latest'])}.")
+        count = number_words(len(lanes))
+        return _finish(fig, f"{count.capitalize()} deaths, {count} investigations: every missed opportunity in time", alt, case)
 
 
-def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
+def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
               investigation: str | None = None) -> Figure:
     """One floating bar per missed opportunity: from the shortest to the longest possible gap to the next death.
 
@@ -241,6 +272,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
     """
     gaps = gap_table(case, basis=basis, identified_by=identified_by, investigation=investigation)
     order = {v: i for i, v in enumerate(_lanes(case))}
+    hue = investigation_colours(case.investigations)
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
     missed = case.opportunities.set_index("opportunity_id")["missed"]
     target = "next death" if basis == "death" else "next body found"
@@ -249,19 +281,19 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
         top = float(gaps["gap_days_max"].max()) if gaps["gap_days_max"].notna().any() else 1.0
-        followed = [(yy, row) for yy, row in zip(ys, gaps.itertuples(index=False)) if not pd.isna(row.next_death)]
-        for yy, row in zip(ys, gaps.itertuples(index=False)):
+        followed = [(yy, row) for yy, row in zip(ys, each_row(gaps)) if not pd.isna(row.next_death)]
+        for yy, row in zip(ys, each_row(gaps)):
             if pd.isna(row.next_death):
                 ax.text(0, yy, " no later death", va="center", fontsize=7, color=NEUTRAL)
         if followed:
             # One bar call for all rows: far cheaper to draw than one per row.
             ax.barh([yy for yy, _ in followed], [int(r.gap_days_max) - int(r.gap_days_min) for _, r in followed],
                     left=[int(r.gap_days_min) for _, r in followed], height=0.62,
-                    color=[VICTIM_COLOURS[r.investigation] for _, r in followed], edgecolor="black", lw=0.4)
+                    color=[hue[r.investigation] for _, r in followed], edgecolor="black", lw=0.4)
             exact = [(yy, r) for yy, r in followed if r.gap_days_min == r.gap_days_max]
             if exact:
                 ax.scatter([int(r.gap_days_min) for _, r in exact], [yy for yy, _ in exact], marker="D", s=30,
-                           facecolor=[VICTIM_COLOURS[r.investigation] for _, r in exact], edgecolor="black", lw=0.6,
+                           facecolor=[hue[r.investigation] for _, r in exact], edgecolor="black", lw=0.6,
                            zorder=3)
         for yy, row in followed:
             days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
@@ -270,10 +302,10 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
             ax.annotate(f"{days} days to {nexts}", (float(row.gap_days_max), yy),
                         xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
-                  for row in gaps.itertuples(index=False)]
+                  for row in each_row(gaps)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
-            tick.set_color(VICTIM_COLOURS[v])
+            tick.set_color(hue[v])
         # Room on the right for the longest bar's label, and no tick past the end of the axis.
         ax.set_xlim(0, top * 1.55)
         ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= top * 1.5])
@@ -284,7 +316,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
         ax.set_ylabel("Missed opportunity")
         if followed:
             # Below the axes, where it can cover no bar or label whichever opportunities are shown.
-            _legend_below(fig, [Patch(facecolor=VICTIM_COLOURS[v], edgecolor="black",
+            _legend_below(fig, [Patch(facecolor=hue[v], edgecolor="black",
                                       label=f"{case.victim_name(v)} investigation")
                                 for v in _lanes(case) if v in {r.investigation for _, r in followed}],
                           ncol=3, fontsize=7)
@@ -299,11 +331,11 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
                  "jury+coroner:explicit": " the jury or coroner named in specific terms"}.get(identified_by, "")
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
-        return _finish(fig, f"How long the police had: each missed opportunity{scope} to the {target}", alt)
+        return _finish(fig, f"How long the police had: each missed opportunity{scope} to the {target}", alt, case)
 
 
 #: Column labels for the ``identified_by`` vocabulary, in the schema's order.
-BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Met Police",
+BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Police",
                "family": "Families", "press": "Press", "court": "Courts", "hmicfrs": "HMICFRS"}
 
 
@@ -314,9 +346,11 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
     names it explicitly, or a police, family or press attribution. A hatched square is an
     official body credited only through a general finding that covers it (``findings.link``).
     """
-    bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n: b in n).any()]
+    bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n, b=b: b in n).any()]
     strengths = credit_strengths(case)
     order = {v: i for i, v in enumerate(_lanes(case))}
+    hue = investigation_colours(case.investigations)
+    names = {**BODY_LABELS, **case.info.labels}  # the case's own words for a body first
     opps = case.opportunities
     if investigation:
         opps = opps[opps["investigation"] == investigation]
@@ -326,27 +360,28 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
         ax = fig.add_subplot()
         ys = list(range(len(opps)))[::-1]
         cells = [(x, yy, body in row.identified_by, strengths.get(row.opportunity_id, {}).get(body) == "general", row.investigation)
-                 for yy, row in zip(ys, opps.itertuples(index=False)) for x, body in enumerate(bodies)]
+                 for yy, row in zip(ys, each_row(opps)) for x, body in enumerate(bodies)]
         empty = [(x, yy) for x, yy, hit, _, _ in cells if not hit]
         filled = [(x, yy, v) for x, yy, hit, general, v in cells if hit and not general]
         general = [(x, yy, v) for x, yy, hit, is_general, v in cells if hit and is_general]
         # One scatter call per kind of square (empty, filled, hatched) rather than one per cell keeps drawing cheap.
         if empty:
-            ax.scatter(*zip(*empty), marker="s", s=70, facecolor="white", edgecolor=LIGHT, lw=0.6)
+            ex, ey = zip(*empty)
+            ax.scatter(ex, ey, marker="s", s=70, facecolor="white", edgecolor=LIGHT, lw=0.6)
         if filled:
             xs, fy, owners = zip(*filled)
-            ax.scatter(xs, fy, marker="s", s=70, facecolor=[VICTIM_COLOURS[v] for v in owners], edgecolor="black", lw=0.6)
+            ax.scatter(xs, fy, marker="s", s=70, facecolor=[hue[v] for v in owners], edgecolor="black", lw=0.6)
         if general:
             xs, gy, owners = zip(*general)
-            ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[VICTIM_COLOURS[v] for v in owners],
+            ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[hue[v] for v in owners],
                        lw=1.0, hatch="/////")
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
-        ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({counts[b]})" for b in bodies])
+        ax.set_xticks(range(len(bodies)), [f"{names.get(b, b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
-        ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in opps.itertuples(index=False)],
+        ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in each_row(opps)],
                       fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), opps["investigation"]):
-            tick.set_color(VICTIM_COLOURS[v])
+            tick.set_color(hue[v])
         ax.set_xlim(-0.6, len(bodies) - 0.4)
         ax.set_ylim(-0.7, len(opps) - 0.3)
         ax.set_xlabel("Who identified it (number of opportunities)")
@@ -355,30 +390,32 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
                                   label="official body, general finding only")],
                    ncol=2, fontsize=7)
-        listed = ", ".join(f"{BODY_LABELS.get(b, b)} {counts[b]}" for b in bodies)
+        listed = ", ".join(f"{names.get(b, b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
                f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
                f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
                f"Counts: {listed}.")
-        return _finish(fig, "Who identified each missed opportunity", alt)
+        return _finish(fig, "Who identified each missed opportunity", alt, case)
 
 
-def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | None = "2015-10-31") -> Figure:
-    """Missed opportunities and deaths accumulating over time, with Port's final arrest shaded.
+def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE_WINDOW) -> Figure:
+    """Missed opportunities and deaths accumulating over time, with the event that ends the series shaded.
 
     Both counts are bands, because both kinds of date are intervals: the upper edge counts each
     opportunity (death) from its earliest possible day, the lower edge from its latest — the rule
-    :data:`OPPORTUNITY_DATE_RULE` that the timeline draws too.
+    :data:`OPPORTUNITY_DATE_RULE` that the timeline draws too. ``start``/``end`` as in :func:`timeline`.
     """
-    lo = pd.Timestamp(start) if start else case.opportunities["date_earliest"].min()
-    hi = pd.Timestamp(end) if end else case.final_arrest
+    start, end = _window(case, start, end)
+    hue = investigation_colours(case.investigations)
+    lo = pd.Timestamp(start) if start else min(case.opportunities["date_earliest"].min(), case.victims["died_earliest"].min())
+    hi = pd.Timestamp(end) if end else case.series_end
     days = pd.date_range(lo, hi, freq="D")
     opps = case.opportunities
     arisen = intervals_of(opps, "date_earliest", "date_latest")
     o_late, o_early = count_band(arisen, days)
     v = case.victims
     late, early = count_band(intervals_of(v, "died_earliest", "died_latest"), days)
-    arrest = case.final_arrest
+    arrest = case.series_end
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, 5.6), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
@@ -393,29 +430,30 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
                     label=f"if each {what} on its latest possible day" if what == "arose" else
                     "if each died on his latest possible day")
             ax.legend(loc="lower right", fontsize=7)
+        top.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # counts: whole numbers
         top.set_ylabel("Missed opportunities\n(cumulative)")
         bottom.set_ylabel("Deaths\n(cumulative)")
         bottom.set_yticks(range(0, len(v) + 1))
         bottom.set_ylim(-0.2, len(v) + 0.6)
         # Each name sits left of its step, half a level up: beside the line, never on it.
-        for k, row in enumerate(v.sort_values("died_earliest", kind="stable").itertuples(index=False), start=1):
+        for k, row in enumerate(each_row(v.sort_values("died_earliest", kind="stable")), start=1):
             if lo <= row.died_earliest <= hi:
                 bottom.annotate(row.name.split()[-1], (row.died_earliest, k - 0.5), xytext=(-4, 0),
                                 textcoords="offset points", ha="right", va="center", fontsize=7,
-                                color=VICTIM_COLOURS.get(row.victim_id, NEUTRAL))
+                                color=hue.get(row.victim_id, NEUTRAL))
         _time_axis(bottom)
         bottom.set_xlabel("Date")
         first = certainly_arisen_before(case, case.final_arrest_event)
         alt = (f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
                f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "
-               f"of the window ({first} had certainly arisen before Port's final arrest, shaded, on "
-               f"{day_range(case.final_arrest_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
+               f"of the window ({first} had certainly arisen before {case.info.series_end_label}, shaded, on "
+               f"{day_range(case.series_end_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
                f"{int(late[-1])}, drawn between each man's earliest and latest possible day of death.")
-        return _finish(fig, "Missed opportunities kept accumulating while the deaths went on", alt)
+        return _finish(fig, "Missed opportunities kept accumulating while the deaths went on", alt, case)
 
 
 #: Every figure the project publishes, by file name: the CLI and the notebooks share this.
-FIGURES = {
+FIGURES: dict[str, Callable[[Case], Figure]] = {
     "case-timeline": timeline,
     "gaps-to-next-death": gap_chart,
     "findings-matrix": findings_matrix,
@@ -426,7 +464,7 @@ FIGURES = {
 # --- open windows, and kinds of failing (issue #11) -----------------------------------------
 
 
-def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "all",
+def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
                        investigation: str | None = None) -> Figure:
     """Each missed opportunity as the window it stood open in, from the day it arose to the day its
     chance closed (``open_until``), against the deaths.
@@ -444,27 +482,32 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
     order = {v: i for i, v in enumerate(_lanes(case))}
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(
         ["_lane", "date_earliest", "date_latest", "opportunity_id"], kind="stable")
+    hue = investigation_colours(case.investigations)
     missed = case.opportunities.set_index("opportunity_id")["missed"]
-    arrest = case.final_arrest_event
+    arrest = case.series_end_event
     deaths = death_windows(case, basis)
-    lo, hi = pd.Timestamp("2014-06-01"), arrest["date_latest"] + 20 * ONE_DAY
+    first_day = min(case.opportunities["date_earliest"].min(), deaths["earliest"].min())
+    lo = pd.Timestamp(case.info.window_start) if case.info.window_start else first_day - 14 * ONE_DAY
+    hi = arrest["date_latest"] + 20 * ONE_DAY
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, max(3.4, 2.0 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
         # Band labels sit in two staggered rows above the opportunities, inside the axes, so that
-        # neighbouring deaths (Kovari and Whitworth, three weeks apart) do not collide.
+        # neighbouring deaths (a few weeks apart) do not collide.
         top = len(gaps)
-        for i, d in enumerate(deaths.sort_values("earliest", kind="stable").itertuples(index=False)):
-            ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(VICTIM_COLOURS[d.victim_id], 0.35),
-                       edgecolor=VICTIM_COLOURS[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
+        for i, d in enumerate(each_row(deaths.sort_values("earliest", kind="stable"))):
+            ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(hue[d.victim_id], 0.35),
+                       edgecolor=hue[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
             ax.text(d.earliest, top - 0.2 + 0.6 * (i % 2), f" {d.name.split()[-1]} died" if basis == "death"
                     else f" {d.name.split()[-1]} found", fontsize=7, va="center", ha="left",
-                    color=VICTIM_COLOURS[d.victim_id], fontweight="bold")
+                    color=hue[d.victim_id], fontweight="bold")
         ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=LIGHT, lw=0, zorder=0)
-        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2, "Port arrested ", fontsize=7, va="center", ha="right",
+        # On the row the last death's label leaves free, so the two never overlap.
+        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2 + 0.6 * (len(deaths) % 2), f"{case.info.series_end_mark} ",
+                fontsize=7, va="center", ha="right",
                 color=NEUTRAL)
-        colours = [VICTIM_COLOURS[v] for v in gaps["investigation"]]
+        colours = [hue[v] for v in gaps["investigation"]]
         start = list(gaps["date_earliest"])
         own_end = [e + ONE_DAY for e in gaps["date_latest"]]
         # One call per series: thin windows, thick own intervals, start dots.
@@ -474,23 +517,23 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
                   colors=colours, lw=1.0, linestyles=":", zorder=2)
         ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
         ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
-        for yy, row in zip(ys, gaps.itertuples(index=False)):
+        for yy, row in zip(ys, each_row(gaps)):
             certain = len(row.deaths_in_window_certain.split(";")) if row.deaths_in_window_certain else 0
             possible = len(row.deaths_in_window_possible.split(";")) if row.deaths_in_window_possible else 0
             label = "no later death" if possible == 0 else f"{certain} certain, {possible} possible"
             ax.text(hi, yy, f" {label}", va="center", fontsize=7, color="black" if possible else NEUTRAL)
         labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 46, placeholder='…')}"
-                  for row in gaps.itertuples(index=False)]
+                  for row in each_row(gaps)]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
-            tick.set_color(VICTIM_COLOURS[v])
+            tick.set_color(hue[v])
         ax.set_ylim(-0.8, len(gaps) + 0.8)
-        ax.set_xlim(lo, hi)
+        ax.set_xlim(lo, hi)  # type: ignore[arg-type]  # dates: matplotlib converts them
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_minor_locator(mdates.MonthLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         band = "the days each man may have died" if basis == "death" else "the day each body was found"
-        ax.set_xlabel(f"Date (hatched: {band}; grey: Port's final arrest)")
+        ax.set_xlabel(f"Date (hatched: {band}; grey: {case.info.series_end_label})")
         ax.set_ylabel("Missed opportunity")
         _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
                                    label="the days it may have arisen (dot: earliest)"),
@@ -511,7 +554,7 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
-        return _finish(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt)
+        return _finish(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt, case)
 
 
 def kinds_chart(case: Case, column: str = "category", identified_by: str = "all",
@@ -525,6 +568,7 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
     from analysis.kinds import kind_table
 
     table = kind_table(case, column, identified_by, investigation)
+    hue = investigation_colours(case.investigations)
     multi = case.opportunities.set_index("opportunity_id")[column].map(len).gt(1)
     values = list(dict.fromkeys(table["value"]))
     lanes = list(dict.fromkeys(table["investigation"]))
@@ -539,7 +583,7 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
         ax = fig.add_subplot()
         step = 0.8 / per_row
         marks = []
-        for row in table.itertuples(index=False):
+        for row in each_row(table):
             ids = [o for o in row.opportunity_ids.split(";") if o]
             for i, oid in enumerate(ids):
                 x = lanes.index(row.investigation) - 0.4 + step * (i % per_row + 0.5)
@@ -548,10 +592,10 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
         double = [m for m in marks if multi[m[2]]]
         if single:
             ax.scatter([m[0] for m in single], [m[1] for m in single], marker="s", s=60,
-                       facecolor=[VICTIM_COLOURS[m[3]] for m in single], edgecolor="black", lw=0.6)
+                       facecolor=[hue[m[3]] for m in single], edgecolor="black", lw=0.6)
         if double:
             ax.scatter([m[0] for m in double], [m[1] for m in double], marker="s", s=60, facecolor="white",
-                       edgecolor=[VICTIM_COLOURS[m[3]] for m in double], lw=1.6)
+                       edgecolor=[hue[m[3]] for m in double], lw=1.6)
         for x, yy, oid, _ in marks:
             ax.annotate(oid.removeprefix("op-"), (x, yy), xytext=(0, -7), textcoords="offset points", ha="center",
                         va="top", fontsize=6)
@@ -561,7 +605,7 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
                      for v in lanes}
         ax.set_xticks(range(len(lanes)), [f"{case.victim_name(v)}\ninvestigation ({lane_rows[v]})" for v in lanes])
         for tick, v in zip(ax.get_xticklabels(), lanes):
-            tick.set_color(VICTIM_COLOURS[v])
+            tick.set_color(hue[v])
         ax.xaxis.tick_top()
         for x in range(len(lanes) - 1):
             ax.axvline(x + 0.5, color=LIGHT, lw=0.6)
@@ -578,7 +622,7 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
                f"two rows). Counts: {listed}.")
         title = {"category": "What kinds of failing, in which investigation",
                  "unit": "Whose decisions: the borough, the homicide command, the force"}[column]
-        return _finish(fig, title, alt)
+        return _finish(fig, title, alt, case)
 
 
 def category_chart(case: Case, identified_by: str = "all", investigation: str | None = None) -> Figure:

@@ -26,12 +26,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from analysis.atomic import write_atomic
 from analysis.kernels import Template, die_with_parent, forkable
 from analysis.paths import NOTEBOOKS_ENV
+from analysis.schema import data_hash
 
 RUNS_FILE = "notebooks/runs.yaml"
 MANIFEST = "manifest.json"
@@ -167,7 +169,7 @@ def expand_matrix(run: Run, matrix: object, path: Path) -> list[Run]:
 
         def filled(text: str) -> str:
             try:
-                return text.format(**fill)
+                return text.format(**fill)  # noqa: B023  # called within this iteration only
             except (KeyError, IndexError, ValueError) as exc:
                 raise RunsError(f"{where}: {text!r} uses {exc}, which is not a matrix parameter "
                                 f"({', '.join(matrix)})") from None
@@ -200,22 +202,6 @@ def code_hash(root: Path) -> str:
     beyond Jupyter), so a new subcommand or a site template does not re-run every notebook."""
     files = sorted(p for p in (root / "analysis").glob("*.py") if p.name != "__main__.py")
     return _sha256(*[p.name.encode() + b"\0" + p.read_bytes() for p in files])
-
-
-def data_hash(data_dir: Path, tables: tuple[str, ...] = ()) -> str:
-    """SHA-256 over the descriptor and the CSVs of ``tables`` (every CSV if empty), names and bytes.
-
-    A run that declares the tables it reads is re-run only when one of those (or the schema)
-    changes; the full regeneration test still checks every committed output.
-    """
-    wanted = [data_dir / f"{t}.csv" for t in tables] if tables else sorted(data_dir.glob("*.csv"))
-    missing = [p.name for p in wanted if not p.is_file()]
-    if missing:
-        raise ValueError(f"{data_dir}: no table file {', '.join(missing)} (check `tables:` in {RUNS_FILE})")
-    digest = hashlib.sha256()
-    for path in [data_dir / "datapackage.json", *sorted(wanted)]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def run_inputs_hash(run: Run, paths: Paths, data: str, code: str) -> str:
@@ -345,7 +331,7 @@ def _ipc_kernel_manager() -> type:
             if template is not None and forkable(kernel_cmd):
                 kernel = template.fork(kernel_cmd, str(kw.get("cwd") or os.getcwd()), dict(kw.get("env") or os.environ),
                                        log)
-                provisioner = self.provisioner
+                provisioner: Any = self.provisioner  # the local provisioner, whose process we set
                 provisioner.process, provisioner.pid, provisioner.pgid = kernel, kernel.pid, kernel.pid
                 provisioner.cwd = kw.get("cwd")
                 self._reconcile_connection_info(provisioner.connection_info)
@@ -658,7 +644,8 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
                 except Exception as exc:  # one failed run must not stop the others
                     failures.append(run)
                     where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
-                    reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
+                    reason = (f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename")  # type: ignore[attr-defined]
+                              else f"{type(exc).__name__}: {exc}")
                     print(f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
                           f"    executed notebook with the error: {where}", file=sys.stderr, flush=True)
                     continue

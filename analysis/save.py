@@ -7,6 +7,7 @@ versions) is dropped so the same data gives the same bytes on every run.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -17,6 +18,11 @@ from analysis.style import house_style
 # PNG first: its save lays the figure out (constrained layout at the PNG's resolution); the SVG then
 # reuses that layout rather than computing it again.
 FORMATS = ("png", "svg")
+
+
+def _savefig(fig: Figure, fmt: str, metadata: dict[str, str | None], tmp: Path) -> None:
+    """Render ``fig`` as ``fmt`` into ``tmp`` (the temporary file :func:`write_atomic` renames)."""
+    fig.savefig(tmp, format=fmt, metadata=metadata)
 
 
 def alt_text(fig: Figure) -> str:
@@ -45,7 +51,7 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path = "figures") -> list
         try:
             for fmt in FORMATS:
                 target = out / f"{name}.{fmt}"
-                write_atomic(target, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, metadata=metadata[fmt]))
+                write_atomic(target, partial(_savefig, fig, fmt, metadata[fmt]))
                 written.append(target)
                 # No engine (not "none", which still costs a draw) keeps the layout just computed.
                 fig.set_layout_engine(None)

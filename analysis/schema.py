@@ -6,6 +6,7 @@ from it, so the code, the documentation and Frictionless all read the same rules
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -144,6 +145,84 @@ def citations_complete(data_dir: Path) -> bool:
     none of its row's fields; when false those gaps are counted (``validate`` prints them), not refused.
     """
     return bool(read_descriptor(data_dir).get("citations", {}).get("complete", False))
+@dataclass(frozen=True)
+class CaseInfo:
+    """What the data package says about its case (the descriptor's ``case`` section): the words the
+    figures, the site, the database and the exports use, so the library itself names no one.
+
+    Every field is optional in the descriptor; the defaults are neutral words built from the
+    package's own ``title`` and ``name``. ``series_end_event`` is the ``events`` row that ends the
+    series (the final arrest, say); without it the arrest with the latest ``date_latest`` is used.
+    """
+
+    title: str = "A sourced record of missed opportunities"
+    short_name: str = "record"
+    #: The ``event_id`` of the event that ends the series (checked by the loader).
+    series_end_event: str | None = None
+    #: The reader's name for that event, e.g. "the final arrest".
+    series_end_label: str = "the final arrest"
+    #: Its shortest form, for a label beside a band on a time axis.
+    series_end_mark: str = "arrested"
+    #: A longer caption above the band.
+    series_end_caption: str = "Final arrest"
+    #: The timeline lane that holds the arrests, charges and court dates.
+    proceedings_lane: str = "Arrests, charges, courts"
+    #: The group of events that concern no one investigation (the TimelineJS export).
+    general_group: str = "Other events"
+    #: What the victims are called as a group, e.g. "The three victims".
+    victims_heading: str = "The victims"
+    #: One or two sentences that open the home page: what the case is.
+    lede: str = ""
+    #: The window of days the time figures show by default (ISO dates), or None for the whole record.
+    window_start: str | None = None
+    window_end: str | None = None
+    #: The line under every figure.
+    source_line: str = "Source: the record; every row cites public sources in sources.csv"
+    #: Datasette's name for the database (and the default file name).
+    database: str = "record"
+    #: Words for codes of the record (``findings.body``, ``identified_by``) that this case spells its own way.
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def series_end_title(self) -> str:
+        """:attr:`series_end_label` with a capital first letter, to start a sentence or a label."""
+        return self.series_end_label[:1].upper() + self.series_end_label[1:]
+
+
+def read_case_info(data_dir: Path) -> CaseInfo:
+    """The descriptor's ``case`` section as a :class:`CaseInfo` (defaults where a key is missing).
+
+    An unknown key raises :class:`DataMissing` naming it, so a misspelt key is not silently ignored.
+    """
+    descriptor = read_descriptor(data_dir)
+    raw = descriptor.get("case", {})
+    known = set(CaseInfo.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise DataMissing(f"{Path(data_dir) / 'datapackage.json'}: case: unknown key {', '.join(map(repr, unknown))} "
+                          f"(known: {', '.join(sorted(known))})")
+    title = descriptor.get("title") or CaseInfo.title
+    defaults = {"title": title, "short_name": descriptor.get("name") or CaseInfo.short_name,
+                "source_line": f"Source: {title}; every row cites public sources in sources.csv",
+                "database": descriptor.get("name") or CaseInfo.database}
+    return CaseInfo(**{**defaults, **raw})
+
+
+def data_hash(data_dir: Path, tables: tuple[str, ...] = ()) -> str:
+    """SHA-256 over the descriptor and the CSVs of ``tables`` (every CSV if empty), names and bytes.
+
+    The record's own fingerprint: CHANGES.md records it for each data version, and the batch
+    re-runs a notebook only when the hash of the tables it reads (or the schema) changes.
+    """
+    data_dir = Path(data_dir)
+    wanted = [data_dir / f"{t}.csv" for t in tables] if tables else sorted(data_dir.glob("*.csv"))
+    missing = [p.name for p in wanted if not p.is_file()]
+    if missing:
+        raise ValueError(f"{data_dir}: no table file {', '.join(missing)} (check the tables named for it)")
+    digest = hashlib.sha256()
+    for path in [data_dir / "datapackage.json", *sorted(wanted)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def read_tables(data_dir: Path) -> dict[str, Table]:

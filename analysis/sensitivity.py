@@ -4,8 +4,9 @@ Two choices change the numbers: what a "death" is dated by (``basis``: the days 
 died, or the day he was found) and whose findings count (``identified_by``: the jury, the jury
 or the coroner, anyone). :func:`headline_table` computes the headline numbers under every
 combination, with the same functions as everywhere else (:func:`analysis.gaps.gap_table`,
-:func:`analysis.gaps.deaths_view`); :func:`conclusions` says which statements hold under all
-of them and which depend on a choice.
+:func:`analysis.gaps.deaths_view`); :func:`conclusions` says which of the statements it is given hold
+under all of them and which depend on a choice. The statements about a case live with the case
+(notebook 06), not here.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.gaps import BASES, IDENTIFIED_BY, deaths_view, gap_table
-from analysis.load import Case
+from analysis.gaps import BASES, IDENTIFIED_BY, Basis, deaths_view, gap_table
+from analysis.load import Case, each_row
 from analysis.params import check_parameters
 
 
@@ -26,7 +27,7 @@ HEADLINE_COLUMNS = [
 ]
 
 
-def headline_table(case: Case, bases: Sequence[str] = BASES,
+def headline_table(case: Case, bases: Sequence[Basis] = BASES,
                    identified_by: Sequence[str] = tuple(IDENTIFIED_BY)) -> pd.DataFrame:
     """One row per combination of ``bases`` x ``identified_by`` and per man, in death order.
 
@@ -41,16 +42,16 @@ def headline_table(case: Case, bases: Sequence[str] = BASES,
     for basis in bases:
         for who in identified_by:
             gaps = gap_table(case, basis=basis, identified_by=who)
-            view = deaths_view(case, identified_by=who, basis=basis).set_index("victim_id")
-            for v in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+            before = deaths_view(case, identified_by=who, basis=basis).set_index("victim_id").to_dict("index")
+            for v in each_row(case.victims.sort_values("died_earliest", kind="stable")):
                 own = gaps[gaps["investigation"] == v.victim_id]
                 followed = own.dropna(subset=["next_death"])
                 rows.append({"basis": basis, "identified_by": who, "victim_id": v.victim_id, "name": v.name,
                              "opportunities": len(own), "followed_by_death": len(followed),
                              "gap_days_min": followed["gap_days_min"].min() if len(followed) else pd.NA,
                              "gap_days_max": followed["gap_days_max"].max() if len(followed) else pd.NA,
-                             "certainly_before_death": int(view.at[v.victim_id, "n_certainly_before"]),
-                             "possibly_before_death": int(view.at[v.victim_id, "n_possibly_before"])})
+                             "certainly_before_death": int(before[v.victim_id]["n_certainly_before"]),
+                             "possibly_before_death": int(before[v.victim_id]["n_possibly_before"])})
     table = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
     for column in ("gap_days_min", "gap_days_max"):
         table[column] = table[column].astype("Int64")
@@ -65,33 +66,16 @@ class Conclusion:
     holds: Callable[[pd.DataFrame], bool]
 
 
-def _row(rows: pd.DataFrame, victim_id: str) -> pd.Series:
-    return rows.set_index("victim_id").loc[victim_id]
+def row_for(rows: pd.DataFrame, victim_id: str) -> pd.Series:
+    """The row of one victim among one combination's rows of :func:`headline_table`, for a
+    :class:`Conclusion`'s test (``row_for(r, "a")["gap_days_min"] <= 1``)."""
+    return rows[rows["victim_id"] == victim_id].iloc[0]
 
 
-#: The statements checked under every definition (tested on the rows of one combination).
-CONCLUSIONS = (
-    Conclusion("Every missed opportunity in the Walgate investigation could have been followed by another death.",
-               lambda r: _row(r, "walgate")["opportunities"] > 0
-               and _row(r, "walgate")["followed_by_death"] == _row(r, "walgate")["opportunities"]),
-    Conclusion("Each later death (Kovari, Whitworth, Taylor) came after at least one missed opportunity that "
-               "certainly preceded it.",
-               lambda r: all(_row(r, v)["certainly_before_death"] >= 1 for v in ("kovari", "whitworth", "taylor"))),
-    Conclusion("The shortest possible gap from a Kovari-investigation opportunity to the next death is a day or "
-               "less (their dates overlap).",
-               lambda r: _row(r, "kovari")["followed_by_death"] > 0 and _row(r, "kovari")["gap_days_min"] <= 1),
-    Conclusion("At least ten missed opportunities certainly came before Taylor's death.",
-               lambda r: _row(r, "taylor")["certainly_before_death"] >= 10),
-    Conclusion("Every missed opportunity in the Whitworth investigation came at least 80 days before Taylor's death.",
-               lambda r: _row(r, "whitworth")["followed_by_death"] > 0 and _row(r, "whitworth")["gap_days_min"] >= 80),
-    Conclusion("Some missed opportunity in the Whitworth investigation may still have been arising when Taylor "
-               "may already have died (a possible gap of 0 days).",
-               lambda r: _row(r, "whitworth")["followed_by_death"] > 0 and _row(r, "whitworth")["gap_days_min"] == 0),
-)
-
-
-def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion] = CONCLUSIONS) -> pd.DataFrame:
+def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion]) -> pd.DataFrame:
     """For each statement: under how many combinations it holds, whether under all, and where it fails.
+
+    The statements are the case's own (notebook 06 states them); this function only evaluates them.
 
     Columns ``statement, holds_in, combinations, holds_everywhere, fails_under`` (the failing
     combinations as ``basis/identified_by``, ``;``-joined; empty when it always holds).

@@ -7,17 +7,20 @@ has its own marker shape or hatch so the figures read in black and white.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator, Sequence
 
 import matplotlib as mpl
 
-#: One colour per investigation (victim), in the order the deaths happened.
-VICTIM_COLOURS = {
-    "walgate": "#0072B2",    # blue
-    "kovari": "#E69F00",     # orange
-    "whitworth": "#009E73",  # bluish green
-    "taylor": "#CC79A7",     # reddish purple
-}
+#: The investigations' colours, given out in the order the deaths happened (Okabe-Ito; black is
+#: kept for marks that belong to no investigation, yellow for the band of the series' end).
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+)
 NEUTRAL = "#4D4D4D"
 LIGHT = "#BBBBBB"
 
@@ -32,7 +35,6 @@ MARKERS = {
 DEATH_HATCH = "////"
 
 WIDTH_IN = 9.0
-SOURCE_LINE = "Source: Stephen Port police-failings record; every row cites public sources in data/sources.csv"
 
 RC = {
     "font.family": "DejaVu Sans",  # ships with matplotlib, so every machine draws the same glyphs
@@ -50,13 +52,25 @@ RC = {
     # smaller and quicker to write than glyph outlines. Viewers without DejaVu Sans substitute
     # another sans-serif font; the PNG is drawn with the bundled font either way.
     "svg.fonttype": "none",
-    "svg.hashsalt": "stephen-port-record",  # fixed ids in SVG output: same data, same bytes
+    "svg.hashsalt": "sourced-record",  # fixed ids in SVG output: same data, same bytes
     "hatch.linewidth": 0.8,
 }
+
+
+def investigation_colours(investigations: Sequence[str]) -> dict[str, str]:
+    """A colour for each investigation id, by its place in ``investigations`` (the order of the deaths).
+
+    More investigations than :data:`PALETTE` holds reuse it from the start; the figures label every
+    lane and mark, so colour is never the only carrier of meaning.
+
+    >>> investigation_colours(["b", "a"])
+    {'b': '#0072B2', 'a': '#E69F00'}
+    """
+    return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(investigations)}
 
 
 @contextmanager
 def house_style() -> Iterator[None]:
     """Apply the house style for the duration of a figure's construction or saving."""
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC):  # type: ignore[arg-type]  # the stubs list every rc key as a Literal
         yield

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from analysis.evidence import PRIMARY_KINDS
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 
 def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None = None,
@@ -25,11 +25,11 @@ def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None 
 
 
 def jury_conclusions(case: Case) -> pd.DataFrame:
-    """Per victim: the 2021 jury's conclusion and its finding on whether failings contributed."""
+    """Per victim: the inquest jury's conclusion and its finding on whether failings contributed."""
     rows = []
-    for v in case.victims.itertuples(index=False):
+    for v in each_row(case.victims):
         own = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["victim_id"] == v.victim_id)]
-        pick = lambda kind: "; ".join(own.loc[own["kind"] == kind, "summary"])  # noqa: E731
+        pick = lambda kind, own=own: "; ".join(own.loc[own["kind"] == kind, "summary"])  # noqa: E731
         rows.append({"victim": v.name, "conclusion": pick("conclusion"), "contribution": pick("contribution"),
                      "failings_listed": int((own["kind"] == "failing").sum())})
     return pd.DataFrame(rows)
@@ -63,7 +63,7 @@ def sources_by_kind(case: Case) -> pd.DataFrame:
 def coverage(case: Case) -> pd.DataFrame:
     """Per investigation: events, missed opportunities and findings recorded."""
     rows = []
-    for v in case.victims.itertuples(index=False):
+    for v in each_row(case.victims):
         rows.append({"investigation": v.name,
                      "events": int((case.events["victim_id"] == v.victim_id).sum()),
                      "opportunities": int((case.opportunities["investigation"] == v.victim_id).sum()),
@@ -116,8 +116,8 @@ def caveats(case: Case) -> pd.DataFrame:
     return rows[~rows["disagreement"]].reset_index(drop=True)
 
 
-def port_court_events(case: Case, start: str | None = None, end: str | None = None) -> pd.DataFrame:
-    """Port's arrests, charges, court dates and releases that overlap the window, in date order."""
+def proceedings_events(case: Case, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """The arrests, charges, court dates and releases that overlap the window, in date order."""
     ev = case.events
     keep = ev["kind"].isin(["arrest", "charge", "court", "release"])
     if start:

@@ -1,11 +1,11 @@
 """Tables for readers: the tables the notebooks show, as HTML a person can read.
 
 Not DataFrame dumps: a few chosen columns under plain headers, every sentence whole, wrapped and
-left-aligned, no index column, dates as "19 Jun 2014" and intervals as "17–19 Jun 2014",
+left-aligned, no index column, dates as "19 Jun 2001" and intervals as "17–19 Jun 2001",
 ``source_ids`` as links to their addresses, a missing value as "–", rows in date order.
 
->>> day_range(pd.Timestamp("2014-06-17"), pd.Timestamp("2014-06-19"))
-'17–19 Jun 2014'
+>>> day_range(pd.Timestamp("2001-06-17"), pd.Timestamp("2001-06-19"))
+'17–19 Jun 2001'
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -26,20 +27,20 @@ Column = str | tuple[str, str]  # a column name, or the two ends of an interval 
 
 
 def day(value: pd.Timestamp) -> str:
-    """A date as a reader writes it: ``"19 Jun 2014"`` (no leading zero); "–" if missing.
+    """A date as a reader writes it: ``"19 Jun 2001"`` (no leading zero); "–" if missing.
 
-    >>> day(pd.Timestamp("2014-06-09"))
-    '9 Jun 2014'
+    >>> day(pd.Timestamp("2001-06-09"))
+    '9 Jun 2001'
     """
     return MISSING if pd.isna(value) else f"{value.day} {value:%b %Y}"
 
 
 def day_range(earliest: pd.Timestamp, latest: pd.Timestamp) -> str:
-    """An interval of days, sharing what both ends share: ``"19 Jun 2014"``, ``"17–19 Jun 2014"``,
-    ``"30 Jun – 2 Jul 2014"``, ``"30 Dec 2014 – 2 Jan 2015"``.
+    """An interval of days, sharing what both ends share: ``"19 Jun 2001"``, ``"17–19 Jun 2001"``,
+    ``"30 Jun – 2 Jul 2001"``, ``"30 Dec 2001 – 2 Jan 2002"``.
 
-    >>> day_range(pd.Timestamp("2014-12-30"), pd.Timestamp("2015-01-02"))
-    '30 Dec 2014 – 2 Jan 2015'
+    >>> day_range(pd.Timestamp("2001-12-30"), pd.Timestamp("2002-01-02"))
+    '30 Dec 2001 – 2 Jan 2002'
     """
     if pd.isna(earliest) or pd.isna(latest):
         return day(earliest if pd.isna(latest) else latest)
@@ -52,7 +53,7 @@ def day_range(earliest: pd.Timestamp, latest: pd.Timestamp) -> str:
     return f"{day(earliest)} – {day(latest)}"
 
 
-def span(low: object, high: object) -> str:
+def span(low: Any, high: Any) -> str:
     """Either end-pair as one range: dates as :func:`day_range`, numbers as ``"60–70"`` (``"70"`` if equal).
 
     >>> span(0, 70), span(23, 23), span(None, None)
@@ -95,7 +96,7 @@ class ReaderTable:
         return "\n".join(lines) if lines else "(no rows)"
 
 
-def _text(value: object) -> str:
+def _text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(map(str, value)) if value else MISSING
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -123,9 +124,9 @@ def reader_table(frame: pd.DataFrame, columns: Mapping[str, Column], case: Case 
     the frame's columns, stable; give the date columns for date order). ``case`` supplies the
     sources' addresses, so that a ``source_ids`` column becomes links.
 
-    >>> t = reader_table(pd.DataFrame({"d": [pd.Timestamp("2014-06-19")], "n": [None]}), {"Date": "d", "Note": "n"})
+    >>> t = reader_table(pd.DataFrame({"d": [pd.Timestamp("2001-06-19")], "n": [None]}), {"Date": "d", "Note": "n"})
     >>> t.rows
-    (('19 Jun 2014', '–'),)
+    (('19 Jun 2001', '–'),)
     """
     if sort:
         frame = frame.sort_values(list(sort), kind="stable")

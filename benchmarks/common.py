@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def machine() -> list[tuple[str, str]]:
             ("CPU", model.group(1).strip() if model else platform.machine()),
             ("memory", f"{int(meminfo.group(1)) / 1024 ** 2:.1f} GiB" if meminfo else "unknown"),
             ("Python", platform.python_version()),
-            ("date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))]
+            ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))]
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:

@@ -13,7 +13,7 @@ from matplotlib.text import Text
 from analysis import load_case, save_figure
 from analysis import plots
 from analysis.gaps import gap_table
-from analysis.style import RC, SOURCE_LINE, house_style
+from analysis.style import RC, house_style
 from conftest import DATA
 
 
@@ -38,7 +38,7 @@ def texts(fig) -> list[str]:
 def test_every_figure_has_title_axis_labels_source_and_alt_text(saved, name):
     fig, _ = saved[name]
     assert fig.get_suptitle()
-    assert SOURCE_LINE in texts(fig)
+    assert "Source: Stephen Port police-failings record; every row cites public sources in data/sources.csv" in texts(fig)
     for ax in fig.axes:
         assert ax.get_ylabel()
     assert fig.axes[-1].get_xlabel()

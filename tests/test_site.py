@@ -16,7 +16,7 @@ import pytest
 
 from analysis.load import load_case
 from analysis.publish.site import SiteError, build_site
-from analysis.publish.timelinejs import NO_INVESTIGATION, timeline
+from analysis.publish.timelinejs import timeline
 from conftest import DATA, ROOT
 
 pytestmark = pytest.mark.publish
@@ -80,8 +80,8 @@ def test_dates_at_the_precision_known(export):
 def test_groups_are_investigations_and_text_is_the_records_words_with_source_links(case, export):
     by_id = {e["unique_id"]: e for e in export["events"]}
     assert by_id["ev-w-03"]["group"] == "Anthony Walgate"
-    assert by_id["ev-w-01"]["group"] == NO_INVESTIGATION
-    assert {e["group"] for e in export["events"]} == {*case.victims["name"], NO_INVESTIGATION}
+    assert by_id["ev-w-01"]["group"] == "Port, the courts and oversight"  # the case's general_group
+    assert {e["group"] for e in export["events"]} == {*case.victims["name"], "Port, the courts and oversight"}
     row = case.events.set_index("event_id").loc["ev-w-03"]
     assert "Port contacted Walgate through a male escort website" in by_id["ev-w-03"]["text"]["text"]
     urls = case.sources.set_index("source_id")["url"]

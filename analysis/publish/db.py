@@ -21,8 +21,8 @@ writes, with ``sqlite-utils``, to a temporary file renamed into place:
 :func:`datasette_metadata` turns ``datapackage.json`` into Datasette's metadata (titles,
 descriptions, licence, source, facets, sort orders, label columns) and adds the canned queries.
 
->>> build_database("data", "build/port-inquests.db")            # doctest: +SKIP
-PosixPath('build/port-inquests.db')
+>>> build_database("data", "build/record.db")            # doctest: +SKIP
+PosixPath('build/record.db')
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
 from analysis.schema import LIST_FIELDS, RECORD_TABLES, Table, read_descriptor, read_tables
 
-#: Datasette names a database after its file: build/port-inquests.db is served as /port-inquests.
-DB_NAME = "port-inquests"
+#: Datasette names a database after its file (build/NAME.db is served as /NAME); the default NAME
+#: is the case's ``database`` in datapackage.json (:func:`default_path`).
 
 #: Computed tables: name -> (what it is, primary key). Their rows come from the library.
 COMPUTED = {
@@ -127,8 +127,15 @@ SORT_DESC = {"sources": "published"}
 LABELS = {"victims": "name", "sources": "title", "deaths": "name"}
 
 
-def build_database(data_dir: str | Path = "data", out: str | Path = f"build/{DB_NAME}.db") -> Path:
-    """Check the data package in ``data_dir`` and write the database to ``out``.
+def default_path(data_dir: str | Path = "data") -> Path:
+    """``build/<the case's database name>.db`` for the package in ``data_dir``."""
+    from analysis.schema import read_case_info
+
+    return Path("build") / f"{read_case_info(Path(data_dir)).database}.db"
+
+
+def build_database(data_dir: str | Path = "data", out: str | Path | None = None) -> Path:
+    """Check the data package in ``data_dir`` and write the database to ``out`` (default :func:`default_path`).
 
     The Datasette metadata is written beside it, as ``<out stem>.metadata.json``. Raises
     :class:`~analysis.problems.DataError` (every problem listed) or
@@ -136,11 +143,12 @@ def build_database(data_dir: str | Path = "data", out: str | Path = f"build/{DB_
     stays as it was; both files are written to a temporary file and renamed into place.
     Returns ``out``.
     """
-    data_dir, out = Path(data_dir), Path(out)
+    data_dir = Path(data_dir)
+    out = default_path(data_dir) if out is None else Path(out)
     case = load_case(data_dir)
     tables = read_tables(data_dir)
     computed = computed_frames(case)
-    metadata = datasette_metadata(data_dir, name=out.stem, computed=computed)
+    metadata = datasette_metadata(data_dir, name=out.stem, computed=computed, case=case)
 
     def write(tmp: Path) -> None:
         db = sqlite_utils.Database(tmp)
@@ -178,7 +186,7 @@ def _fill(db: sqlite_utils.Database, case: Case, tables: dict[str, Table], compu
         if "citations" in tables:
             _citations_table(db, case, tables)
     for name, table in tables.items():
-        db[name].enable_fts(fts_columns(table), tokenize="porter")
+        db.table(name).enable_fts(fts_columns(table), tokenize="porter")
     db.vacuum()
 
 
@@ -224,12 +232,12 @@ _SQL_TYPES = {"date": str, "integer": int, "string": str}
 
 def _record_table(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame) -> None:
     columns = {f.name: _SQL_TYPES.get(f.type, str) for f in table.fields}
-    db[table.name].create(
+    db.table(table.name).create(
         columns, pk=table.primary_key, not_null=[f.name for f in table.fields if f.required],
         foreign_keys=[(column, target, target_column) for column, (target, target_column) in table.foreign_keys.items()],
     )
-    db[table.name].insert_all({name: (";".join(value) or None if name in LIST_FIELDS else _cell(value))
-                               for name, value in row.items()} for row in frame.to_dict(orient="records"))
+    db.table(table.name).insert_all({str(name): (";".join(value) or None if name in LIST_FIELDS else _cell(value))
+                                     for name, value in row.items()} for row in frame.to_dict(orient="records"))
 
 
 def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, tables: dict[str, Table]) -> None:
@@ -246,8 +254,8 @@ def _link_table(db: sqlite_utils.Database, name: str, owner: str, key: str, item
                 target: tuple[str, str] | None, pairs: Iterable[tuple[Any, Any]]) -> None:
     """One row per (``key``, list item); ``target`` is the (table, column) the items refer to, if any."""
     foreign = [(key, owner, key)] + ([(item, *target)] if target else [])
-    db[name].create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
-    db[name].insert_all({key: _cell(owner_id), item: _cell(value)}
+    db.table(name).create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
+    db.table(name).insert_all({key: _cell(owner_id), item: _cell(value)}
                         for owner_id, values in pairs for value in _as_list(values))
 
 
@@ -265,11 +273,11 @@ def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, p
         target = _target(_items(frame[column]), ids)
         if column not in lists and target:
             foreign.append((column, target, tables[target].primary_key))
-    db[name].create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
+    db.table(name).create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
     records = []
     for row in frame.to_dict(orient="records"):
-        records.append({c: (";".join(map(str, _as_list(v))) if c in lists else _cell(v)) for c, v in row.items()})
-    db[name].insert_all(records)
+        records.append({str(c): (";".join(map(str, _as_list(v))) if c in lists else _cell(v)) for c, v in row.items()})
+    db.table(name).insert_all(records)
     for column in lists:
         target = _target(_items(frame[column]), ids)
         target_key = tables[target].primary_key if target else None
@@ -331,8 +339,8 @@ def _cell(value: Any) -> Any:
 # --- Datasette metadata -------------------------------------------------------------------
 
 
-def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
-                       computed: dict[str, pd.DataFrame] | None = None) -> dict:
+def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
+                       computed: dict[str, pd.DataFrame] | None = None, case: Case | None = None) -> dict:
     """Datasette's metadata for the database, from ``datapackage.json`` plus the canned queries.
 
     Package title, description, licence and source; per table its title, description, column
@@ -340,8 +348,10 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
     described too. ``computed`` is :func:`computed_frames` of the record (computed here from
     ``data_dir`` if not given), so that every column the library returns is described.
     """
+    case = case if case is not None else load_case(data_dir)
     if computed is None:
-        computed = computed_frames(load_case(data_dir))
+        computed = computed_frames(case)
+    name = name or case.info.database
     package = read_descriptor(Path(data_dir))
     tables = read_tables(Path(data_dir))
     licence = (package.get("licenses") or [{}])[0]
@@ -384,15 +394,16 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
         description, pk = COMPUTED[table_name]
         described[table_name] = {
             "title": table_name.replace("_", " "), "description": description,
-            "columns": {c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED) for c in frame.columns},
+            "columns": {c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED).replace("{series_end}", case.info.series_end_label)
+                        for c in frame.columns},
         }
         for column in list_columns(frame):
             described[f"{table_name}_{column}"] = {
                 "title": f"{table_name}: {column} as a link table",
                 "description": f"One row per item of the list {table_name}.{column}, so SQL can join on it.",
             }
-    for table, spec in described.items():
-        spec.update(_presentation(table))
+    for described_table, spec in described.items():
+        spec.update(_presentation(described_table))
         spec["description"] = plain_text(spec.get("description", ""))
         if "columns" in spec:
             spec["columns"] = {c: plain_text(d) for c, d in spec["columns"].items()}
@@ -403,7 +414,7 @@ def datasette_metadata(data_dir: str | Path = "data", name: str = DB_NAME,
             "results of the library's rules: the gap from each missed opportunity to the next death on both "
             "bases (gaps_death, gaps_found) and, per death, the opportunities missed before it (deaths). "
             "Start with the queries."),
-        "tables": described, "queries": canned_queries()}}
+        "tables": described, "queries": canned_queries(list(case.victims["victim_id"]))}}
     return meta
 
 
@@ -432,8 +443,9 @@ def _presentation(table: str) -> dict[str, Any]:
     return spec
 
 
-def canned_queries() -> dict[str, dict[str, Any]]:
-    """The canned queries: plain SQL over the stored tables, no rule re-derived."""
+def canned_queries(victim_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The canned queries: plain SQL over the stored tables, no rule re-derived (``victim_ids`` are
+    named in the help of the query about one victim)."""
     return {
         "missed_before_each_death": {
             "title": "Missed opportunities before each death",
@@ -452,7 +464,7 @@ def canned_queries() -> dict[str, dict[str, Any]]:
         "about_victim": {
             "title": "Everything about one victim",
             "description": (
-                "Type a victim_id (walgate, kovari, whitworth, taylor) or a full name: his death, the events "
+                f"Type a victim_id ({', '.join(victim_ids)}) or a full name: his death, the events "
                 "about him, the opportunities missed in his investigation, the findings about him or naming "
                 "those opportunities, and the opportunities in earlier investigations missed before his death."),
             "sql": _ABOUT_VICTIM,

@@ -27,6 +27,7 @@ from base64 import b64decode
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -35,14 +36,14 @@ from markupsafe import Markup
 from analysis.citation import Record, built_from, cite_as, record
 from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
-from analysis.load import Case, load_case
-from analysis.plots import BODY_LABELS
+from analysis.load import Case, each_row, load_case
+from analysis.plots import BODY_LABELS, number_words
 from analysis.publish import reader
 from analysis.publish.db import fts_columns
 from analysis.publish.rowpages import install as install_row_lookups
 from analysis.publish.rowpages import write_pages as write_row_pages
 from analysis.publish.timelinejs import display_interval, kind_label, timeline
-from analysis.schema import read_tables
+from analysis.schema import read_descriptor, read_tables
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -67,33 +68,33 @@ LABELS = {
 
 
 #: Words for the codes of ``identified_by`` (the figures' own labels) and of ``findings.body``;
-#: any other code is shown capitalised.
+#: any other code is shown capitalised. A case's ``labels`` (datapackage.json) take precedence.
 WORDS = {
-    **BODY_LABELS, "inquest_jury": "Inquest jury (2021)", "metropolitan_police": "Met Police", "mopac": "MOPAC",
-    "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests (2015)",
+    **BODY_LABELS, "inquest_jury": "Inquest jury", "mopac": "MOPAC",
+    "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests",
 }
 
 
-def words(code: str) -> str:
-    """Reader's words for a code of the record: :data:`WORDS`, else ``kind_label``."""
-    return WORDS.get(code, kind_label(code))
+def words(code: str, case_labels: dict[str, str] | None = None) -> str:
+    """Reader's words for a code of the record: the case's own ``labels``, :data:`WORDS`, else ``kind_label``."""
+    return (case_labels or {}).get(code) or WORDS.get(code, kind_label(code))
 
 
-def label(column: str) -> str:
-    """Reader's words for a column: :data:`LABELS` or the name with spaces."""
-    return LABELS.get(column, column.replace("_", " ").capitalize())
+def label(column: str, series_end: str = "the final arrest") -> str:
+    """Reader's words for a column: :data:`LABELS` (``{series_end}`` filled in) or the name with spaces."""
+    return LABELS.get(column, column.replace("_", " ").capitalize()).replace("{series_end}", series_end)
 
 
 def evidence_grades(case: Case) -> dict[str, str]:
     """The evidence grade of each missed opportunity (id -> ``primary``/``corroborated``/``single``),
     from the one rule in :func:`analysis.evidence.grades`."""
-    return grades(case, "opportunities").to_dict()
+    return {str(k): str(v) for k, v in grades(case, "opportunities").items()}
 
 
 # --- values as HTML -----------------------------------------------------------------------
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     if isinstance(value, list):
         return not value
     if value is None or value is pd.NaT:
@@ -108,7 +109,7 @@ def _missing(value: object) -> bool:
 class Linker:
     """Turns a record value into HTML with links, relative to the page being written."""
 
-    page: str  # the page's path inside the site, e.g. "opportunities/op-w-01.html"
+    page: str  # the page's path inside the site, e.g. "opportunities/ID.html"
     names: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     copies: set[str] = field(default_factory=set)  # sources known only as a copy (read_at == url)
@@ -130,7 +131,7 @@ class Linker:
     def victim(self, vid: str) -> Markup:
         return self.a(f"victims/{vid}.html", self.names.get(vid, vid))
 
-    def value(self, column: str, value: object) -> Markup:
+    def value(self, column: str, value: Any) -> Markup:
         """One cell: ids become links, dates ISO, lists joined; everything escaped."""
         if _missing(value):
             return Markup("")
@@ -214,6 +215,11 @@ class Site:
     root: Path
     env: Environment
     out: Path
+    #: The data package, the figures and the executed notebooks the site is built from (the
+    #: notebooks are left out when None).
+    data_dir: Path = Path("data")
+    figures_dir: Path = Path("figures")
+    notebooks_dir: Path | None = None
     pages: list[str] = field(default_factory=list)
     search: list[dict] = field(default_factory=list)
     #: Terms linked wherever a page uses them: term -> (target inside the site, its expansion).
@@ -247,16 +253,21 @@ class Site:
         self.search.append(entry)
 
 
-def _environment() -> Environment:
+def _environment(case: Case | None = None) -> Environment:
+    info = case.info if case is not None else None
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = lambda row, a="date_earliest", b="date_latest": display_interval(row[a], row[b])
     env.filters["day"] = lambda ts: "" if _missing(ts) else f"{ts.day} {ts:%B %Y}"
     env.filters["kind"] = kind_label
-    env.filters["words"] = words
+    env.filters["words"] = lambda code: words(code, info.labels if info else None)
     env.filters["missing"] = _missing
     env.tests["missing"] = _missing
-    env.globals["label"] = label
+    env.globals["label"] = lambda column: label(column, info.series_end_label if info else "the final arrest")
+    env.globals["case"] = info
+    if case is not None:
+        env.globals["n_investigations"] = number_words(len(case.investigations))
+        env.globals["example_ids"] = [*case.opportunities["opportunity_id"][:1], *case.events["event_id"][2:3]]
     return env
 
 
@@ -270,17 +281,25 @@ def _readme_section(readme: str, heading: str) -> Markup:
     return Markup(markdown2html(match.group(1).strip()))
 
 
-def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
+def build_site(root: str | Path = ".", out: str | Path = "site", data: str | Path | None = None) -> int:
     """Build the whole site from ``root``'s data/, figures/ and notebooks/ into ``out``; return the page count.
 
+    ``data`` builds it for another data package (another case): its figures are then drawn by the
+    library into the site, and no notebook page is written (the notebooks were run on ``root``'s data).
     Raises DataError (invalid data), DataMissing, or SiteError (committed outputs disagree).
     """
     root, out = Path(root), Path(out)
-    case = load_case(root / "data")
+    own = data is None or Path(data).resolve() == (root / "data").resolve()
+    data_dir = root / "data" if data is None else Path(data)
+    case = load_case(data_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        site = Site(case=case, root=root, env=_environment(), out=tmp)
+        site = Site(case=case, root=root, env=_environment(case), out=tmp, data_dir=data_dir,
+                    figures_dir=root / "figures" if own else tmp / "figures",
+                    notebooks_dir=root / "notebooks" if own else None)
+        if not own:
+            _draw_figures(case, site.figures_dir)
         _record_globals(site)
         _build(site)
         old = out.with_name(f".{out.name}-old")
@@ -294,6 +313,15 @@ def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return len(site.pages)
+
+
+def _draw_figures(case: Case, folder: Path) -> None:
+    """Every figure of :data:`analysis.plots.FIGURES`, drawn from ``case`` into ``folder``."""
+    from analysis.plots import FIGURES
+    from analysis.save import save_figure
+
+    for name, draw in FIGURES.items():
+        save_figure(draw(case), name, folder)
 
 
 def _build(site: Site) -> None:
@@ -318,22 +346,26 @@ def _copy_files(site: Site) -> None:
     """Style sheets, scripts and TimelineJS; the data package; the committed figures; the
     corrections log and citation file that the home page links to."""
     shutil.copytree(STATIC, site.out / "assets")
-    for name in ("CHANGES.md", "CITATION.cff"):
+    for name in ("CHANGES.md", "CITATION.cff") if site.notebooks_dir is not None else ():  # the project's own case only
         if (site.root / name).exists():
             shutil.copy2(site.root / name, site.out / name)
     (site.out / "assets" / "pygments.css").write_text(_pygments_css(), encoding="utf-8")
-    shutil.copytree(site.root / "data", site.out / "data", ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(site.data_dir, site.out / "data", ignore=shutil.ignore_patterns(".*"))
+    if site.figures_dir == site.out / "figures":
+        return  # drawn there already
     (site.out / "figures").mkdir()
-    for f in sorted((site.root / "figures").iterdir()):
+    for f in sorted(site.figures_dir.iterdir()):
         if f.suffix in (".png", ".svg", ".txt", ".json"):
             shutil.copy2(f, site.out / "figures" / f.name)
 
 
 def _notebooks(site: Site) -> list[dict]:
     """One page per committed executed notebook (and the .ipynb beside it)."""
-    alt = _figure_for_png(site.root / "figures")
+    if site.notebooks_dir is None:
+        return []
+    alt = _figure_for_png(site.figures_dir)
     notebooks = []
-    for nb in sorted((site.root / "notebooks").glob("*.ipynb")):
+    for nb in sorted(site.notebooks_dir.glob("*.ipynb")):
         title, body, text = notebook_page(nb, alt)
         page = f"notebooks/{nb.stem}.html"
         declared, injected = reader.notebook_parameters(nb)
@@ -358,7 +390,7 @@ def _rerun_example(name: str, declared: list[tuple[str, str, str]]) -> str:
 
 def _tables(site: Site) -> None:
     """One page per table: every row, every column, each row addressable by its id."""
-    schema = read_tables(site.root / "data")
+    schema = read_tables(site.data_dir)
     for name in TABLES:
         frame, spec = getattr(site.case, name), schema[name]
         if name in GRADED_TABLES:  # what each row stands on, by the library's one rule
@@ -427,7 +459,7 @@ def _chronology_and_timeline(site: Site) -> None:
 def _figures(site: Site) -> None:
     """Every committed figure with its title, its alt text as a visible caption, the notebook that
     draws it and a credit line (including runs whose notebook is not published)."""
-    site.write("figures.html", "figures.html", figures=reader.figures(site.root))
+    site.write("figures.html", "figures.html", figures=reader.figures(site.figures_dir))
 
 
 def _record_globals(site: Site) -> None:
@@ -504,22 +536,39 @@ def _home(site: Site, notebooks: list[dict]) -> None:
     from analysis.docs import headline
 
     readme = (site.root / "README.md").read_text(encoding="utf-8")
-    schema = read_tables(site.root / "data")
+    schema = read_tables(site.data_dir)
     case = site.case
     jury = case.findings[(case.findings["body"] == "inquest_jury")
                          & case.findings["kind"].isin(["conclusion", "contribution"])].sort_values(["kind", "date"], kind="stable")
     gaps = gap_table(case)
     per_investigation = [
         {"victim_id": v.victim_id, "name": v.name, "n": int((gaps["investigation"] == v.victim_id).sum())}
-        for v in case.victims.itertuples(index=False)]
-    story = next((f for f in reader.figures(site.root) if f.name == "open-windows"), None)
-    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.root / "data"))),
+        for v in each_row(case.victims)]
+    story = next((f for f in reader.figures(site.figures_dir) if f.name == "open-windows"), None)
+    if site.notebooks_dir is not None:
+        intro = None
+        ethics, licences = _readme_section(readme, "Anonymity and ethics"), _readme_section(readme, "Licences")
+    else:  # another case: the README speaks of the project's own, so its own descriptor speaks here
+        intro, licences, _, ethics = _other_case_home(site.data_dir)
+    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.data_dir))),
                conclusions=jury[jury["kind"] == "conclusion"], contributions=jury[jury["kind"] == "contribution"],
-               before=deaths_view(case), per_investigation=per_investigation, story=story,
-               ethics=_readme_section(readme, "Anonymity and ethics"),
-               licences=_readme_section(readme, "Licences"),
+               before=deaths_view(case), per_investigation=per_investigation, story=story, intro=intro,
+               ethics=ethics, licences=licences,
                notebooks=notebooks, tables=[(n, schema[n]) for n in TABLES],
                counts={n: len(getattr(site.case, n)) for n in TABLES})
+
+
+def _other_case_home(data_dir: Path) -> tuple[Markup, Markup, Markup, Markup]:
+    """The home page's introduction, licences, corrections and ethics for a case other than the
+    project's own, from its descriptor and the rules every record here follows."""
+    descriptor = read_descriptor(data_dir)
+    licence = (descriptor.get("licenses") or [{}])[0]
+    intro = Markup("<p>{}</p>").format(descriptor.get("description", ""))
+    licences = Markup("<p>Data: {} (see <code>data/datapackage.json</code>). Code: MIT.</p>").format(
+        licence.get("title") or licence.get("name") or "see the data package")
+    ethics = Markup("<p>Every row cites public sources. Surviving victims of sexual offences are never named or "
+                    "identified; officers, witnesses and relatives appear by role, never by name.</p>")
+    return intro, licences, Markup(""), ethics
 
 
 def _version() -> str:

@@ -6,16 +6,16 @@ tests against ``tests/timelinejs.schema.json``. Choices:
 
 - a day known exactly is a ``start_date`` to the day and no ``end_date``; an interval runs from
   its earliest to its latest day (both to the day), and ``display_date`` says in words what is
-  known ("December 2012", "between 17 and 19 June 2014");
-- ``unique_id`` is the ``event_id``; ``group`` is the investigation (the victim's name), or
-  :data:`NO_INVESTIGATION` for events about Port, the courts and oversight generally;
+  known ("December 2001", "between 17 and 19 March 2001");
+- ``unique_id`` is the ``event_id``; ``group`` is the investigation (the victim's name), or the
+  case's ``general_group`` (datapackage.json) for events that concern no one investigation;
 - the headline is the event's kind in the record's vocabulary, the text its ``summary`` and
   ``notes`` (escaped, so no markup from the data reaches the page), and the sources are links;
 - one era per investigation, from the day his body was found to the last day of the last missed
   opportunity in that investigation (the span in which the record says police missed chances).
 
->>> date_object(pd.Timestamp("2014-06-19"))
-{'year': 2014, 'month': 6, 'day': 19}
+>>> date_object(pd.Timestamp("2001-03-19"))
+{'year': 2001, 'month': 3, 'day': 19}
 """
 
 from __future__ import annotations
@@ -28,13 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.atomic import write_atomic
-from analysis.load import Case
-
-#: ``group`` of the events that concern no one victim.
-NO_INVESTIGATION = "Port, the courts and oversight"
-
-TITLE = "Police failings before the deaths of Stephen Port's victims"
-
+from analysis.load import Case, each_row
 
 def date_object(day: pd.Timestamp, display: str | None = None) -> dict:
     """A TimelineJS date object for one calendar day (numbers, as the format documents)."""
@@ -47,10 +41,10 @@ def date_object(day: pd.Timestamp, display: str | None = None) -> dict:
 def display_interval(earliest: pd.Timestamp, latest: pd.Timestamp) -> str:
     """Human words for a date interval: one day, a whole month, or 'between ... and ...'.
 
-    >>> display_interval(pd.Timestamp("2012-12-01"), pd.Timestamp("2012-12-31"))
-    'December 2012 (day not known)'
-    >>> display_interval(pd.Timestamp("2014-06-17"), pd.Timestamp("2014-06-19"))
-    'between 17 and 19 June 2014'
+    >>> display_interval(pd.Timestamp("2001-12-01"), pd.Timestamp("2001-12-31"))
+    'December 2001 (day not known)'
+    >>> display_interval(pd.Timestamp("2001-03-17"), pd.Timestamp("2001-03-19"))
+    'between 17 and 19 March 2001'
     """
     if earliest == latest:
         return f"{earliest.day} {earliest:%B %Y}"
@@ -79,8 +73,8 @@ def source_links(case: Case, source_ids: list[str]) -> str:
         s = sources.loc[sid]
         when = f", {s['published']}" if isinstance(s["published"], str) and s["published"] else ""
         copy = "; a copy: the publisher's own page was not found" if s.get("read_at") == s["url"] else ""
-        items.append(f'<li><a href="{html.escape(s["url"])}">{html.escape(s["title"])}</a> '
-                     f"({html.escape(s['publisher'])}{html.escape(when)}{copy})</li>")
+        items.append(f'<li><a href="{html.escape(str(s["url"]))}">{html.escape(str(s["title"]))}</a> '
+                     f"({html.escape(str(s['publisher']))}{html.escape(when)}{copy})</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -88,7 +82,7 @@ def investigation_eras(case: Case) -> list[dict]:
     """One era per investigation: body found -> last day of its last missed opportunity."""
     eras = []
     opps = case.opportunities
-    for v in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
+    for v in each_row(case.victims.sort_values("died_earliest", kind="stable")):  # case.investigations' order
         own = opps[opps["investigation"] == v.victim_id]
         start = v.found_date
         end = max([start, *own["date_latest"]])
@@ -104,10 +98,11 @@ def investigation_eras(case: Case) -> list[dict]:
 
 
 def timeline(case: Case) -> dict:
-    """The TimelineJS document for the record: a title slide, one slide per event, four eras."""
+    """The TimelineJS document for the record: a title slide, one slide per event, an era per investigation."""
     names = dict(zip(case.victims["victim_id"], case.victims["name"]))
+    general = case.info.general_group
     events = []
-    for e in case.events.itertuples(index=False):
+    for e in each_row(case.events):
         text = f"<p>{html.escape(e.summary)}</p>"
         if isinstance(e.notes, str) and e.notes:
             text += f"<p><em>Note:</em> {html.escape(e.notes)}</p>"
@@ -117,14 +112,14 @@ def timeline(case: Case) -> dict:
             "start_date": date_object(e.date_earliest),
             "display_date": display_interval(e.date_earliest, e.date_latest),
             "text": {"headline": html.escape(kind_label(e.kind)), "text": text},
-            "group": names.get(e.victim_id, NO_INVESTIGATION) if isinstance(e.victim_id, str) else NO_INVESTIGATION,
+            "group": names.get(e.victim_id, general) if isinstance(e.victim_id, str) else general,
             "autolink": False,
         }
         if e.date_latest != e.date_earliest:
             slide["end_date"] = date_object(e.date_latest)
         events.append(slide)
     return {
-        "title": {"text": {"headline": html.escape(TITLE),
+        "title": {"text": {"headline": html.escape(case.info.title),
                            "text": html.escape(f"{len(events)} dated events from the record, each with its public "
                                                "sources. Data: CC BY 4.0.")}},
         "events": events,
