@@ -2,7 +2,9 @@
 
 Not DataFrame dumps: a few chosen columns under plain headers, every sentence whole, wrapped and
 left-aligned, no index column, dates as "19 Jun 2014" and intervals as "17–19 Jun 2014",
-``source_ids`` as links to their addresses, a missing value as "–", rows in date order.
+``source_ids`` as their publishers and dates linked to their addresses, codes in words (through
+:mod:`analysis.labels`), a missing value as "–", rows in date order. A wide table scrolls inside
+its own box, which says so.
 
 >>> day_range(pd.Timestamp("2014-06-17"), pd.Timestamp("2014-06-19"))
 '17–19 Jun 2014'
@@ -11,18 +13,21 @@ left-aligned, no index column, dates as "19 Jun 2014" and intervals as "17–19 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.labels import Cell, Labels
 from analysis.load import Case
 
 MISSING = "–"
 #: Columns a table cell shows as a list of linked sources.
 SOURCE_COLUMNS = ("source_ids", "source_id")
 
-Column = str | tuple[str, str]  # a column name, or the two ends of an interval (dates or numbers)
+#: A column name, the two ends of an interval (dates or numbers), or a function of the row giving
+#: the cell (its words: :meth:`analysis.labels.Labels.column`).
+Column = str | tuple[str, str] | Callable[[dict], Cell]
 
 
 def day(value: pd.Timestamp) -> str:
@@ -67,6 +72,17 @@ def span(low: object, high: object) -> str:
     return f"{_text(low)}–{_text(high)}"
 
 
+#: The box around a reader table: it scrolls sideways when the table is wider than the page, and
+#: shows a shadow on the side where more of the table is hidden (the scroll-shadow technique).
+_SCROLL_BOX = ("max-width:100%;overflow-x:auto;"
+               "background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),"
+               "linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) 100% 0,"
+               "radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),rgba(0,0,0,0)),"
+               "radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),rgba(0,0,0,0)) 100% 0;"
+               "background-repeat:no-repeat;background-size:40px 100%,40px 100%,14px 100%,14px 100%;"
+               "background-attachment:local,local,scroll,scroll")
+
+
 @dataclass(frozen=True)
 class ReaderTable:
     """A table rendered for readers: HTML in Jupyter, aligned plain text elsewhere (and for nbval)."""
@@ -80,13 +96,18 @@ class ReaderTable:
         return len(self.rows)
 
     def _repr_html_(self) -> str:
-        left = "text-align:left;vertical-align:top;white-space:normal;"
+        left = "text-align:left;vertical-align:top;white-space:normal;overflow-wrap:break-word;"
         head = "".join(f'<th style="{left}">{html.escape(h)}</th>' for h in self.headers)
         body = "".join("<tr>" + "".join(f'<td style="{left}">{cell}</td>' for cell in row) + "</tr>"
                        for row in self.cells_html)
         caption = f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>' if self.caption else ""
-        return (f'<table class="reader-table" style="border-collapse:collapse;max-width:100%">{caption}'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        # Text wraps; a table still wider than its box scrolls inside the box: a shadow at the edge
+        # with more to see (the "local" backgrounds cover it once scrolled to that end), and a note.
+        hint = ('<p class="reader-table-hint" style="margin:0 0 .2em;font-size:.85em;color:#555">'
+                "Wide table: if it runs past the edge, scroll sideways inside it.</p>" if len(self.headers) > 4 else "")
+        return (f'<div class="reader-table-box" style="{_SCROLL_BOX}">{hint}'
+                f'<table class="reader-table" style="border-collapse:collapse">{caption}'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
     def __repr__(self) -> str:
         lines = [self.caption] if self.caption else []
@@ -107,21 +128,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _links(ids: Sequence[str], urls: Mapping[str, str]) -> str:
-    if not ids:
-        return MISSING
-    return "; ".join(f'<a href="{html.escape(urls[i], quote=True)}">{html.escape(i)}</a>' if i in urls else html.escape(i)
-                     for i in ids)
-
-
 def reader_table(frame: pd.DataFrame, columns: Mapping[str, Column], case: Case | None = None,
                  sort: Sequence[str] | None = None, caption: str = "") -> ReaderTable:
     """Render ``frame`` for readers.
 
     ``columns`` maps each header to show to a column of ``frame``, or to a pair
-    ``(low, high)`` of columns shown as one range (:func:`span`). ``sort`` orders the rows (by
-    the frame's columns, stable; give the date columns for date order). ``case`` supplies the
-    sources' addresses, so that a ``source_ids`` column becomes links.
+    ``(low, high)`` of columns shown as one range (:func:`span`), or to a function of the row
+    returning its :class:`~analysis.labels.Cell` (see :meth:`analysis.labels.Labels.column`).
+    ``sort`` orders the rows (by the frame's columns, stable; give the date columns for date
+    order). ``case`` supplies the sources, so that a ``source_ids`` column shows each source's
+    publisher and date, linked to its address.
 
     >>> t = reader_table(pd.DataFrame({"d": [pd.Timestamp("2014-06-19")], "n": [None]}), {"Date": "d", "Note": "n"})
     >>> t.rows
@@ -129,20 +145,29 @@ def reader_table(frame: pd.DataFrame, columns: Mapping[str, Column], case: Case 
     """
     if sort:
         frame = frame.sort_values(list(sort), kind="stable")
-    urls = dict(zip(case.sources["source_id"], case.sources["url"])) if case is not None else {}
+    labels = Labels(case) if case is not None else None
     rows, cells = [], []
     for record in frame.to_dict("records"):
         text_row, html_row = [], []
         for spec in columns.values():
-            if isinstance(spec, tuple):
+            if callable(spec):
+                cell = spec(record)
+                text_row.append(cell.text)
+                html_row.append(cell.html)
+            elif isinstance(spec, tuple):
                 text = span(record[spec[0]], record[spec[1]])
                 text_row.append(text)
                 html_row.append(html.escape(text))
             elif spec in SOURCE_COLUMNS:
                 value = record[spec]
                 ids = [value] if isinstance(value, str) else list(value or [])
-                text_row.append("; ".join(ids) or MISSING)
-                html_row.append(_links(ids, urls))
+                if labels is not None:
+                    cell = labels.sources(ids)
+                    text_row.append(cell.text)
+                    html_row.append(cell.html)
+                else:
+                    text_row.append("; ".join(ids) or MISSING)
+                    html_row.append(html.escape("; ".join(ids) or MISSING))
             else:
                 text = _text(record[spec])
                 text_row.append(text)
