@@ -139,13 +139,27 @@ def filter_title(identified_by: str) -> str:
     return f"named in specific terms by {who}" if explicit else f"credited by {who}, explicitly or in general"
 
 
-def combination_words(basis: str, identified_by: str) -> str:
-    """One combination of the sensitivity analysis in words: ``"dated by death; jury, explicit findings only"``.
+def basis_name(basis: str) -> str:
+    """How a basis dates a death, for a table cell: ``"the days he may have died"`` or ``"the day he was found"``.
 
-    >>> combination_words("found", "all")
-    'dated by discovery; every source'
+    >>> basis_name("found")
+    'the day he was found'
     """
-    return f"{'dated by death' if basis == 'death' else 'dated by discovery'}; {filter_words(identified_by)}"
+    return {"death": "the days he may have died", "found": "the day he was found"}.get(basis, value_words(basis))
+
+
+def combinations_words(combinations: Any) -> str:
+    """A ``;``-list of ``basis/identified_by`` combinations in words, grouped by basis; ``"none"`` if empty.
+
+    >>> combinations_words("death/jury:explicit;death/all;found/jury:explicit")
+    'On the days of death: jury, explicit findings only; every source. On the days found: jury, explicit findings only.'
+    """
+    by_basis: dict[str, list[str]] = {}
+    for item in as_list(combinations):
+        basis, _, who = item.partition("/")
+        by_basis.setdefault(basis, []).append(filter_words(who))
+    heads = {"death": "On the days of death", "found": "On the days found"}
+    return " ".join(f"{heads.get(b, b)}: {'; '.join(ws)}." for b, ws in by_basis.items()) or "none"
 
 
 #: Per basis: how the next death is measured, as a title says it, and the table headers.
@@ -179,6 +193,7 @@ class Labels:
         self.case = case
         v = case.victims
         self._names = dict(zip(v["victim_id"], v["name"]))
+        self._found = dict(zip(v["victim_id"], v["found_date"]))
         self._order = list(v.sort_values(["died_earliest", "died_latest"], kind="stable")["victim_id"])
         tables = read_tables(case.data_dir)
         self._terms: dict[tuple[str, str], dict[str, str]] = {}
@@ -199,6 +214,10 @@ class Labels:
         if victim_id is None or (not isinstance(victim_id, str) and pd.isna(victim_id)):
             return MISSING
         return self._names.get(victim_id, str(victim_id))
+
+    def found(self, victim_id: str) -> str:
+        """The day a victim's body was found, as a reader writes it (``"19 Jun 2014"``)."""
+        return partial_day(self._found.get(victim_id)) or MISSING
 
     def surname(self, victim_id: str) -> str:
         """The last word of a victim's name (``"Walgate"``)."""
@@ -281,6 +300,10 @@ class Labels:
         return ", ".join(as_list(ids)) or MISSING
 
     # --- table columns ---------------------------------------------------------------------------
+
+    def term_column(self, table: str, column: str, field: str | None = None) -> Callable[[dict], Cell]:
+        """A column showing the vocabulary ``table.column`` in words (read from ``field``, default ``column``)."""
+        return self.column(field or column, lambda value: self.terms(table, column, value))
 
     def column(self, column: str, how: Callable[[Any], str | Cell]) -> Callable[[dict], Cell]:
         """A :func:`analysis.tables.reader_table` column showing ``column`` through ``how``

@@ -175,3 +175,22 @@ def reader_table(frame: pd.DataFrame, columns: Mapping[str, Column], case: Case 
         rows.append(tuple(text_row))
         cells.append(tuple(html_row))
     return ReaderTable(headers=tuple(columns), rows=tuple(rows), cells_html=tuple(cells), caption=caption)
+
+
+#: The header of the first column of :func:`kinds_table`, per vocabulary.
+KIND_HEADERS = {"category": "Kind of failing", "unit": "Whose decision"}
+
+
+def kinds_table(case: Case, column: str, identified_by: str = "all", investigation: str | None = None) -> ReaderTable:
+    """The counts of one vocabulary (``"category"`` or ``"unit"``) per investigation, for readers:
+    a row per value in its words, a column per man (``"n: ids"``), and the total.
+
+    The counts are :func:`analysis.kinds.kind_crosstab`'s.
+    """
+    from analysis.kinds import kind_crosstab
+
+    wide = kind_crosstab(case, column, identified_by=identified_by, investigation=investigation)
+    labels = Labels(case)
+    per_man: dict[str, Column] = {name: name for name in wide.columns[1:-1]}
+    return reader_table(wide, {KIND_HEADERS.get(column, column): labels.term_column("opportunities", column),
+                               **per_man, "All": "total"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import load_case
-from analysis.labels import Labels, combination_words, filter_title, filter_words, partial_day, source_words, words
+from analysis.labels import Labels, combinations_words, filter_title, filter_words, partial_day, source_words, words
 from conftest import DATA, write_package
 
 
@@ -73,6 +73,7 @@ def test_filters_in_words():
     assert filter_words("jury+coroner") == "jury or coroner, explicit or general findings"
     assert filter_title("jury") == "credited by the jury, explicitly or in general"
     assert filter_title("all") == ""
-    assert combination_words("death", "jury+coroner:explicit") == "dated by death; jury or coroner, explicit findings only"
+    assert combinations_words("death/jury+coroner:explicit;found/all") == (
+        "On the days of death: jury or coroner, explicit findings only. On the days found: every source.")
     with pytest.raises(ValueError, match="identified_by must be one of"):
         filter_words("jury:vague")
