@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
 from analysis.gaps import gap_table
+from analysis.labels import BASIS_WORDS, filter_title
 from analysis.load import Case
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
@@ -27,8 +28,9 @@ PORT_LANE = "Port: arrests, charges, courts"
 ONE_DAY = pd.Timedelta(days=1)
 #: Shade of Port's final arrest on every time axis: pale Okabe-Ito yellow, unlike any band of uncertainty.
 ARREST_SHADE = "#F7EF99"
-#: Days kept free between two marks on one track of a lane, so that their markers never touch.
-TRACK_GAP_DAYS = 12
+#: Days kept free between two marks on one track of a lane, so that their markers never touch and
+#: the id written after the first mark (a track shared by several) ends before the next begins.
+TRACK_GAP_DAYS = 30
 
 #: The one date rule for missed opportunities, shared by the timeline and the cumulative chart.
 OPPORTUNITY_DATE_RULE = ("an opportunity may have arisen on any day from its date_earliest to its date_latest: "
@@ -140,6 +142,7 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
     step, lane_gap = 0.42, 0.75
     y, ticks, minor, lane_of = 0.0, [], [], {}
     track_y: dict[str, float] = {}
+    shared: set[str] = set()
     for v in lanes:
         own = opps[opps["investigation"] == v].sort_values(["date_earliest", "date_latest", "opportunity_id"], kind="stable")
         tracks = pack_tracks(list(own["date_earliest"]), list(own["date_latest"]))
@@ -151,7 +154,10 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
         lane_of[v] = base
         ticks.append(base)
         for t in range(n):
-            minor.append((top - (n - 1 - t) * step, ", ".join(o for o, tt in zip(own["opportunity_id"], tracks) if tt == t)))
+            on_track = [o for o, tt in zip(own["opportunity_id"], tracks) if tt == t]
+            # A track holding several opportunities gets no axis label: each is labelled beside its own mark.
+            minor.append((top - (n - 1 - t) * step, on_track[0] if len(on_track) == 1 else ""))
+            shared.update(on_track if len(on_track) > 1 else [])
         y = base - lane_gap - step
     port_tracks = pack_tracks(list(port["date_earliest"]), list(port["date_latest"]))
     n_port = max(port_tracks, default=0) + 1
@@ -187,6 +193,10 @@ def timeline(case: Case, start: str | None = "2014-06-01", end: str | None = "20
             ax.hlines(ys, first, last, colors=colours, lw=2.4, zorder=3)
             ax.scatter(first, ys, marker=MARKERS["opportunity"], s=36, facecolor=colours, edgecolor="black",
                        lw=0.6, zorder=5, gid="opportunity-marks")
+            for oid, yy, end in zip(opps["opportunity_id"], ys, last):
+                if oid in shared:
+                    ax.annotate(oid, (end, yy), xytext=(4, 0), textcoords="offset points", ha="left", va="center",
+                                fontsize=6, color=NEUTRAL)
         if "opportunities" in kinds:
             handles.append(Line2D([0, 1], [0, 0], color=NEUTRAL, lw=2.4, marker=MARKERS["opportunity"], mfc=LIGHT,
                                   mec="black", ms=7, markevery=[0],
@@ -239,7 +249,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
     order = {v: i for i, v in enumerate(_lanes(case))}
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
     missed = case.opportunities.set_index("opportunity_id")["missed"]
-    target = "next death" if basis == "death" else "next body found"
+    target = BASIS_WORDS[basis]["target"]  # gap_table has refused an unknown basis
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, max(3.2, 1.6 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
@@ -287,9 +297,7 @@ def gap_chart(case: Case, basis: str = "death", identified_by: str = "all",
                f"{basis_words}, and is labelled with that range. "
                f"{len(shown)} were followed by another death; the gaps range from {shown['gap_days_min'].min()} "
                f"to {shown['gap_days_max'].max()} days." if len(shown) else "No opportunity was followed by another death.")
-        scope = {"jury": " named by the jury", "jury+coroner": " named by the jury or coroner",
-                 "jury:explicit": " the jury named in specific terms",
-                 "jury+coroner:explicit": " the jury or coroner named in specific terms"}.get(identified_by, "")
+        scope = f" {filter_title(identified_by)}," if filter_title(identified_by) else ""
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
         return _finish(fig, f"How long the police had: each missed opportunity{scope} to the {target}", alt)
@@ -386,7 +394,9 @@ def cumulative_chart(case: Case, start: str | None = "2014-06-01", end: str | No
             ax.step(days, lo_n, where="post", color="black", lw=1.2,
                     label=f"if each {what} on its latest possible day" if what == "arose" else
                     "if each died on his latest possible day")
-            ax.legend(loc="lower right", fontsize=7)
+            # Anchored just left of the arrest band, so the band never runs through the legend.
+            ax.legend(loc="lower right", fontsize=7, bbox_transform=ax.get_xaxis_transform(),
+                      bbox_to_anchor=(mdates.date2num(case.final_arrest_event["date_earliest"]), 0))
         top.set_ylabel("Missed opportunities\n(cumulative)")
         bottom.set_ylabel("Deaths\n(cumulative)")
         bottom.set_yticks(range(0, len(v) + 1))
@@ -445,18 +455,14 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         fig = Figure(figsize=(WIDTH_IN, max(3.4, 2.0 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
-        # Band labels sit in two staggered rows above the opportunities, inside the axes, so that
-        # neighbouring deaths (Kovari and Whitworth, three weeks apart) do not collide.
-        top = len(gaps)
+        # Each death band is labelled with the man's name above the axes, clear of every band, in two
+        # staggered rows with a tick down to his band (deaths weeks apart do not collide); the arrest
+        # band is in the legend, so no label runs into it.
         for i, d in enumerate(deaths.sort_values("earliest", kind="stable").itertuples(index=False)):
             ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(VICTIM_COLOURS[d.victim_id], 0.35),
                        edgecolor=VICTIM_COLOURS[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
-            ax.text(d.earliest, top - 0.2 + 0.6 * (i % 2), f" {d.name.split()[-1]} died" if basis == "death"
-                    else f" {d.name.split()[-1]} found", fontsize=7, va="center", ha="left",
-                    color=VICTIM_COLOURS[d.victim_id], fontweight="bold")
+            _band_label(ax, d.earliest, d.name.split()[-1], row=i % 2, color=VICTIM_COLOURS[d.victim_id])
         ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=LIGHT, lw=0, zorder=0)
-        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2, "Port arrested ", fontsize=7, va="center", ha="right",
-                color=NEUTRAL)
         colours = [VICTIM_COLOURS[v] for v in gaps["investigation"]]
         start = list(gaps["date_earliest"])
         own_end = [e + ONE_DAY for e in gaps["date_latest"]]
@@ -474,7 +480,7 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(VICTIM_COLOURS[v])
-        ax.set_ylim(-0.8, len(gaps) + 0.8)
+        ax.set_ylim(-0.8, len(gaps) - 0.2)  # the band labels are above the axes: no room kept for them inside
         ax.set_xlim(lo, hi)
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_minor_locator(mdates.MonthLocator())
@@ -485,8 +491,10 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
         _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
                                    label="the opportunity's own dates (dot: earliest)"),
                             Line2D([], [], color=NEUTRAL, lw=1, label="left open until Port's arrest"),
-                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
-                   ncol=3, fontsize=7)
+                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH,
+                                  label="death (named above)" if basis == "death" else "body found (named above)"),
+                            Patch(facecolor=LIGHT, label="Port's final arrest")],
+                   ncol=4, fontsize=7)
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
         n_three = int(gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0).eq(3).sum())
         alt = (f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "
@@ -494,10 +502,19 @@ def open_windows_chart(case: Case, basis: str = "death", identified_by: str = "a
                f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
                f"happened; {n_three} while all three later deaths may have happened. The label at the right of each "
                f"row counts the deaths certainly and possibly inside its window.")
-        scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
+        scope = f" ({filter_title(identified_by)})" if filter_title(identified_by) else ""
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
         return _finish(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt)
+
+
+def _band_label(ax, x: pd.Timestamp, text: str, row: int, color: str) -> None:
+    """Label a vertical band above the axes, on ``row`` (0 nearest the axes), its text starting at
+    the band with a tick from the text's left end down to it."""
+    ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3 + 10 * row),
+                textcoords="offset points", ha="left", va="bottom", fontsize=7, color=color, fontweight="bold",
+                annotation_clip=False, arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0,
+                                                   "shrinkB": 0, "relpos": (0, 0)})
 
 
 def kinds_chart(case: Case, column: str = "category", identified_by: str = "all",
