@@ -77,8 +77,8 @@ def span(low: object, high: object) -> str:
 _SCROLL_BOX = ("max-width:100%;overflow-x:auto;"
                "background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),"
                "linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) 100% 0,"
-               "radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.25),rgba(0,0,0,0)),"
-               "radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.25),rgba(0,0,0,0)) 100% 0;"
+               "radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.3),rgba(0,0,0,0)),"
+               "radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 100% 0;"
                "background-repeat:no-repeat;background-size:40px 100%,40px 100%,14px 100%,14px 100%;"
                "background-attachment:local,local,scroll,scroll")
 
