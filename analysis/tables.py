@@ -102,9 +102,11 @@ class ReaderTable:
                        for row in self.cells_html)
         caption = f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>' if self.caption else ""
         # Text wraps; a table still wider than its box scrolls inside the box: a shadow at the edge
-        # with more to see (the "local" backgrounds cover it once scrolled to that end), and a note.
+        # with more to see (the "local" backgrounds cover it once scrolled to that end), and a note,
+        # which is the sign left where a sanitiser drops the shadow (JupyterLab's, for an untrusted
+        # notebook). Every table of three or more columns scrolls on a phone, so gets the note.
         hint = ('<p class="reader-table-hint" style="margin:0 0 .2em;font-size:.85em;color:#555">'
-                "Wide table: if it runs past the edge, scroll sideways inside it.</p>" if len(self.headers) > 4 else "")
+                "If the table runs past the edge, scroll sideways inside it.</p>" if len(self.headers) >= 3 else "")
         return (f'<div class="reader-table-box" style="{_SCROLL_BOX}">{hint}'
                 f'<table class="reader-table" style="border-collapse:collapse">{caption}'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")

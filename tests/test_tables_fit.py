@@ -1,7 +1,7 @@
 """Tables fit the page: on the site's notebook pages, in Chromium at 1280 px and at 390 px (a
 phone), every table's right edge lies inside its container, or the box around it scrolls and
-shows that it does (a shadow at the hidden edge; a wide table also has a note); no page scrolls
-sideways."""
+shows that it does (a shadow at the hidden edge, and for any table of three or more columns a
+note); no page scrolls sideways."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ MEASURE = """
     const scrolls = !!box && box.scrollWidth > box.clientWidth + 1;
     const hint = !!box && !!box.querySelector('.reader-table-hint') && getComputedStyle(box.querySelector('.reader-table-hint')).display !== 'none';
     const shadow = !!box && getComputedStyle(box).backgroundImage.includes('gradient');
-    return {i, text: t.innerText.slice(0, 60), fits: r.left >= c.left - 1 && r.right <= c.right + 1, scrolls, sign: shadow,
-            wide: t.querySelectorAll('thead th').length > 4, hint};
+    return {i, text: t.innerText.slice(0, 60), fits: r.left >= c.left - 1 && r.right <= c.right + 1, scrolls, sign: shadow || hint,
+            wide: t.querySelectorAll('thead th').length >= 3, hint};
   });
   return {tables, sideways: document.scrollingElement.scrollWidth > window.innerWidth};
 }
