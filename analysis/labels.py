@@ -116,11 +116,11 @@ def filter_words(identified_by: str) -> str:
     """An ``identified_by`` filter in words, for table cells and captions.
 
     >>> filter_words("jury"), filter_words("jury+coroner:explicit"), filter_words("all")
-    ('jury, explicit or general findings', 'jury or coroner, explicit findings only', 'every source')
+    ('jury, explicit or general findings', 'jury or coroner, explicit findings only', 'anyone (every credit)')
     """
     bodies, explicit = _filter_parts(identified_by)
     if not bodies:
-        return "every source"
+        return "anyone (every credit)"
     return f"{words(bodies, 'or')}, {'explicit findings only' if explicit else 'explicit or general findings'}"
 
 
@@ -152,7 +152,7 @@ def combinations_words(combinations: Any) -> str:
     """A ``;``-list of ``basis/identified_by`` combinations in words, grouped by basis; ``"none"`` if empty.
 
     >>> combinations_words("death/jury:explicit;death/all;found/jury:explicit")
-    'On the days of death: jury, explicit findings only; every source. On the days found: jury, explicit findings only.'
+    'On the days of death: jury, explicit findings only; anyone (every credit). On the days found: jury, explicit findings only.'
     """
     by_basis: dict[str, list[str]] = {}
     for item in as_list(combinations):

@@ -74,6 +74,6 @@ def test_filters_in_words():
     assert filter_title("jury") == "credited by the jury, explicitly or in general"
     assert filter_title("all") == ""
     assert combinations_words("death/jury+coroner:explicit;found/all") == (
-        "On the days of death: jury or coroner, explicit findings only. On the days found: every source.")
+        "On the days of death: jury or coroner, explicit findings only. On the days found: anyone (every credit).")
     with pytest.raises(ValueError, match="identified_by must be one of"):
         filter_words("jury:vague")
