@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 
 from analysis.evidence import credit_strengths
 from analysis.gaps import gap_table
-from analysis.labels import BASIS_WORDS, filter_title
+from analysis.labels import BASIS_WORDS, Labels, filter_title
 from analysis.load import Case
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
@@ -342,7 +342,8 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
             ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[VICTIM_COLOURS[v] for v in owners],
                        lw=1.0, hatch="/////")
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
-        ax.set_xticks(range(len(bodies)), [f"{BODY_LABELS.get(b, b)}\n({counts[b]})" for b in bodies])
+        words = Labels(case)  # the identified_by vocabulary's labels, from the data package
+        ax.set_xticks(range(len(bodies)), [f"{words.body(b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
         ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in opps.itertuples(index=False)],
                       fontsize=7)
@@ -356,7 +357,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
                                   label="official body, general finding only")],
                    ncol=2, fontsize=7)
-        listed = ", ".join(f"{BODY_LABELS.get(b, b)} {counts[b]}" for b in bodies)
+        listed = ", ".join(f"{words.body(b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
                f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
                f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
@@ -559,7 +560,9 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
             ax.annotate(oid.removeprefix("op-"), (x, yy), xytext=(0, -7), textcoords="offset points", ha="center",
                         va="top", fontsize=6)
         totals = table.groupby("value", sort=False)["n"].sum()
-        ax.set_yticks([y[v] for v in values], [f"{v.replace('_', ' ')} ({totals[v]})" for v in values])
+        words = Labels(case)
+        name = {v: words.term("opportunities", column, v) for v in values}  # the vocabulary's own labels
+        ax.set_yticks([y[v] for v in values], [f"{name[v]} ({totals[v]})" for v in values])
         lane_rows = {v: len({o for s in table.loc[table["investigation"] == v, "opportunity_ids"] for o in s.split(";") if o})
                      for v in lanes}
         ax.set_xticks(range(len(lanes)), [f"{case.victim_name(v)}\ninvestigation ({lane_rows[v]})" for v in lanes])
@@ -572,15 +575,17 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
         ax.set_ylim(-0.6, bottom - 0.3)
         what = {"category": "Kind of failing", "unit": "Who held the decision"}[column]
         ax.set_ylabel(what)
-        ax.set_xlabel("Investigation (number of opportunities). Filled square: an opportunity with this one value;\n"
-                      "open square: one that spans two values and so appears in both rows")
+        ax.set_xlabel("Investigation (number of opportunities).\nFilled square: an opportunity with this one value; "
+                      "open square:\none that spans two values and so appears in both rows")
         n_rows = sum(lane_rows.values())
-        listed = "; ".join(f"{v.replace('_', ' ')} {totals[v]}" for v in values)
+        listed = "; ".join(f"{name[v]} {totals[v]}" for v in values)
         alt = (f"Grid of {what.lower()} (rows) against investigation (columns). Each of {n_rows} missed opportunities "
                f"is a square labelled with its id in every row it belongs to ({len(marks)} squares; open squares span "
                f"two rows). Counts: {listed}.")
         title = {"category": "What kinds of failing, in which investigation",
                  "unit": "Whose decisions: the borough, the homicide command, the force"}[column]
+        if filter_title(identified_by):
+            title += f" (missed opportunities {filter_title(identified_by)})"
         return _finish(fig, title, alt)
 
 
