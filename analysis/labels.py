@@ -151,8 +151,8 @@ def basis_name(basis: str) -> str:
 def combinations_words(combinations: Any) -> str:
     """A ``;``-list of ``basis/identified_by`` combinations in words, grouped by basis; ``"none"`` if empty.
 
-    >>> combinations_words("death/jury:explicit;death/all;found/jury:explicit")
-    'On the days of death: jury, explicit findings only; anyone (every credit). On the days found: jury, explicit findings only.'
+    >>> combinations_words("death/jury:explicit;found/all")
+    'On the days of death: jury, explicit findings only. On the days found: anyone (every credit).'
     """
     by_basis: dict[str, list[str]] = {}
     for item in as_list(combinations):
@@ -224,7 +224,8 @@ class Labels:
         return self.name(victim_id).split()[-1]
 
     def names(self, ids: Any, empty: str = "none") -> str:
-        """A ``;``-list of victim ids as surnames in death order, ``"Kovari, Whitworth and Taylor"``; ``empty`` if none."""
+        """A ``;``-list of victim ids as surnames in death order (``"Kovari, Whitworth and Taylor"``);
+        ``empty`` if none."""
         items = as_list(ids)
         items.sort(key=lambda i: self._order.index(i) if i in self._order else len(self._order))
         return words(self.surname(i) for i in items) or empty
@@ -254,7 +255,8 @@ class Labels:
         return self.term("findings", "body", code)
 
     def credits(self, code: Any) -> str:
-        """An ``official_credits`` value in words: ``"jury:general;police"`` -> ``"Inquest jury (general finding), Met Police"``."""
+        """An ``official_credits`` value in words: ``"jury:general;police"`` ->
+        ``"Inquest jury (general finding), Met Police"``."""
         out = []
         for item in as_list(code):
             body, _, strength = item.partition(":")
@@ -268,7 +270,8 @@ class Labels:
         return self._sources[source_id][0] if source_id in self._sources else source_id
 
     def sources(self, ids: Any) -> Cell:
-        """A ``;``-list of sources: text ``"BBC News, 12 Oct 2021; ITV News, 7 Oct 2021"``, HTML the same, each linked to its address."""
+        """A ``;``-list of sources: text ``"BBC News, 12 Oct 2021; ITV News, 7 Oct 2021"``, and HTML
+        the same with each linked to its address (its title shown on hovering)."""
         items = as_list(ids)
         if not items:
             return Cell(MISSING, MISSING)
@@ -291,7 +294,7 @@ class Labels:
         return text[:-1] if text.endswith(".") else text
 
     def opportunity(self, opportunity_id: str) -> str:
-        """An opportunity as its id and its description: ``"op-w-06: Port's laptop, seized after the death, was not ..."``."""
+        """An opportunity as its id and what was missed: ``"op-w-06: Port's laptop, seized after ..."``."""
         missed = self.missed(opportunity_id)
         return f"{opportunity_id}: {missed}" if missed else str(opportunity_id)
 

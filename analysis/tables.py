@@ -100,7 +100,8 @@ class ReaderTable:
         head = "".join(f'<th style="{left}">{html.escape(h)}</th>' for h in self.headers)
         body = "".join("<tr>" + "".join(f'<td style="{left}">{cell}</td>' for cell in row) + "</tr>"
                        for row in self.cells_html)
-        caption = f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>' if self.caption else ""
+        caption = (f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>'
+                   if self.caption else "")
         # Text wraps; a table still wider than its box scrolls inside the box: a shadow at the edge
         # with more to see (the "local" backgrounds cover it once scrolled to that end), and a note,
         # which is the sign left where a sanitiser drops the shadow (JupyterLab's, for an untrusted

@@ -88,7 +88,8 @@ def guard_cells(notebook: str) -> list[str]:
     nb = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                for c in nb["cells"] if c["cell_type"] == "code"]
-    return [s for s in sources if "assert " in s and not any(w in s for w in ("reader_table", "save_and_show", "check_parameters"))]
+    shows = ("reader_table", "save_and_show", "check_parameters")
+    return [s for s in sources if "assert " in s and not any(w in s for w in shows)]
 
 
 def test_notebook_05_guard_cells_fail_on_a_wrong_category(tmp_path):

@@ -21,7 +21,8 @@ def test_lists_read_as_a_sentence():
 
 
 def test_victims_by_name_in_death_order(labels):
-    # Checked against victims.csv by hand: Gabriel Kovari died in Aug 2014, Daniel Whitworth in Sep 2014, Jack Taylor in Sep 2015.
+    # Checked against victims.csv by hand: Gabriel Kovari died in Aug 2014, Daniel Whitworth in Sep 2014,
+    # Jack Taylor in Sep 2015.
     assert labels.name("walgate") == "Anthony Walgate"
     assert labels.names("taylor;kovari;whitworth") == "Kovari, Whitworth and Taylor"
     assert labels.names(["whitworth"]) == "Whitworth"

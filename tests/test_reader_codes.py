@@ -29,7 +29,8 @@ CREDIT_CODE = re.compile(rf"\b(?:{'|'.join(BODIES)}):(?:explicit|general)\b")
 VICTIM_ID = re.compile(rf"(?<![\w-])(?:{'|'.join(VICTIM_IDS)})(?![\w-])")
 #: The data package's snake_case codes (``police_action``, ``inquest_jury``: enum and vocabulary values),
 #: which a table cell should show in words.
-CODES = sorted({v for table in read_tables(DATA).values() for f in table.fields for v in (*f.enum, *f.terms) if "_" in v})
+CODES = sorted({v for table in read_tables(DATA).values() for f in table.fields
+                for v in (*f.enum, *f.terms) if "_" in v})
 SNAKE = re.compile(rf"(?<![\w.-])(?:{'|'.join(CODES)})(?![\w-])")
 
 

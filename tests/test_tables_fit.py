@@ -20,9 +20,11 @@ MEASURE = """
     const box = scrollBox(t);
     const r = t.getBoundingClientRect(), c = (box || t.parentElement).getBoundingClientRect();
     const scrolls = !!box && box.scrollWidth > box.clientWidth + 1;
-    const hint = !!box && !!box.querySelector('.reader-table-hint') && getComputedStyle(box.querySelector('.reader-table-hint')).display !== 'none';
+    const note = box && box.querySelector('.reader-table-hint');
+    const hint = !!note && getComputedStyle(note).display !== 'none';
     const shadow = !!box && getComputedStyle(box).backgroundImage.includes('gradient');
-    return {i, text: t.innerText.slice(0, 60), fits: r.left >= c.left - 1 && r.right <= c.right + 1, scrolls, sign: shadow || hint,
+    return {i, text: t.innerText.slice(0, 60), fits: r.left >= c.left - 1 && r.right <= c.right + 1, scrolls,
+            sign: shadow || hint,
             wide: t.querySelectorAll('thead th').length >= 3, hint};
   });
   return {tables, sideways: document.scrollingElement.scrollWidth > window.innerWidth};
