@@ -73,14 +73,20 @@ def _gaps(args: argparse.Namespace) -> int:
         shown = table.assign(**{c: table[c].dt.strftime("%Y-%m-%d") for c in dates})
         sys.stdout.write(shown.to_json(orient="records", indent=1) + "\n")
     else:
-        print(_gap_text(table, wide=args.wide))
+        print(_gap_text(table, case, wide=args.wide))
     return 0
 
 
-def _gap_text(table, wide: bool) -> str:
-    """The gap table as aligned text: a missing value is "–"; 120 columns unless ``wide`` (every column)."""
+def _gap_text(table, case, wide: bool) -> str:
+    """The gap table as aligned text, codes in words (:mod:`analysis.labels`): a missing value is
+    "–"; 120 columns unless ``wide`` (every column, under its own name)."""
+    from analysis.labels import Labels
     from analysis.tables import MISSING, day, span
 
+    labels = Labels(case)
+    words = {"investigation": labels.name if wide else labels.surname, "next_death": labels.name, "identified_by": labels.bodies,
+             "official_credits": labels.credits, "deaths_in_window_certain": labels.names,
+             "deaths_in_window_possible": labels.names}
     if wide:
         columns = {c: c for c in table.columns}
     else:
@@ -93,6 +99,8 @@ def _gap_text(table, wide: bool) -> str:
         if isinstance(spec, tuple):
             return span(row[spec[0]], row[spec[1]])
         value = row[spec]
+        if spec in words:
+            return words[spec](value)
         if hasattr(value, "strftime") and value == value:
             return day(value) if not wide else value.strftime("%Y-%m-%d")
         return MISSING if value is None or value != value or str(value) in ("<NA>", "NaT", "nan") else str(value)

@@ -95,7 +95,13 @@ def data_dictionary(data_dir: str | Path = "data") -> str:
             parts.append(f"| `{f.name}` | {kind} | {'yes' if f.required else 'no'} | {f.description}{extra} |")
         parts.append("")
         for f in table.fields:
-            if f.vocabulary:
+            if f.vocabulary and not any(t.official or t.findings for t in f.vocabulary):
+                # A vocabulary of names (who identified a failing, which body found): its labels, no themes.
+                parts.append(f"Vocabulary of `{f.name}`, and the words readers see for each value:\n")
+                parts.append("| value | shown as | meaning |\n|---|---|---|")
+                parts += [f"| `{t.value}` | {t.label} | {t.definition} |" for t in f.vocabulary]
+                parts.append("")
+            elif f.vocabulary:
                 parts.append(f"Vocabulary of `{f.name}`, and the official theme each value maps to:\n")
                 parts.append("| value | meaning | official theme | findings stating it |\n|---|---|---|---|")
                 for t in f.vocabulary:

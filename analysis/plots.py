@@ -22,6 +22,7 @@ from matplotlib.patches import Patch
 from analysis.evidence import credit_strengths
 from analysis.gaps import Basis, certainly_arisen_before, gap_table
 from analysis.intervals import count_band, intervals_of
+from analysis.labels import BASIS_WORDS, Labels, filter_title
 from analysis.load import Case, each_row
 from analysis.params import TIMELINE_KINDS
 from analysis.tables import day_range
@@ -30,8 +31,9 @@ from analysis.style import DEATH_HATCH, LIGHT, MARKERS, NEUTRAL, WIDTH_IN, house
 ONE_DAY = pd.Timedelta(days=1)
 #: Shade of the event that ends the series (the final arrest) on every time axis: pale Okabe-Ito yellow, unlike any band of uncertainty.
 ARREST_SHADE = "#F7EF99"
-#: Days kept free between two marks on one track of a lane, so that their markers never touch.
-TRACK_GAP_DAYS = 12
+#: Days kept free between two marks on one track of a lane, so that their markers never touch and
+#: the id written after the first mark (a track shared by several) ends before the next begins.
+TRACK_GAP_DAYS = 30
 
 #: The one date rule for missed opportunities, shared by the timeline, the cumulative chart and the
 #: open-windows chart; the predicates behind it are in :mod:`analysis.intervals`.
@@ -173,6 +175,7 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
     step, lane_gap = 0.42, 0.75
     y, ticks, minor, lane_of = 0.0, [], [], {}
     track_y: dict[str, float] = {}
+    shared: set[str] = set()
     for v in lanes:
         own = opps[opps["investigation"] == v].sort_values(["date_earliest", "date_latest", "opportunity_id"], kind="stable")
         tracks = pack_tracks(list(own["date_earliest"]), list(own["date_latest"]))
@@ -184,7 +187,10 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
         lane_of[v] = base
         ticks.append(base)
         for t in range(n):
-            minor.append((top - (n - 1 - t) * step, ", ".join(o for o, tt in zip(own["opportunity_id"], tracks) if tt == t)))
+            on_track = [o for o, tt in zip(own["opportunity_id"], tracks) if tt == t]
+            # A track holding several opportunities gets no axis label: each is labelled beside its own mark.
+            minor.append((top - (n - 1 - t) * step, on_track[0] if len(on_track) == 1 else ""))
+            shared.update(on_track if len(on_track) > 1 else [])
         y = base - lane_gap - step
     proc_tracks = pack_tracks(list(proc["date_earliest"]), list(proc["date_latest"]))
     n_proc = max(proc_tracks, default=0) + 1
@@ -221,6 +227,10 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
             ax.hlines(ys, first, last, colors=colours, lw=2.4, zorder=3)
             ax.scatter(first, ys, marker=MARKERS["opportunity"], s=36, facecolor=colours, edgecolor="black",
                        lw=0.6, zorder=5, gid="opportunity-marks")
+            for oid, yy, end in zip(opps["opportunity_id"], ys, last):
+                if oid in shared:
+                    ax.annotate(oid, (end, yy), xytext=(4, 0), textcoords="offset points", ha="left", va="center",
+                                fontsize=6, color=NEUTRAL)
         if "opportunities" in kinds:
             handles.append(Line2D([0, 1], [0, 0], color=NEUTRAL, lw=2.4, marker=MARKERS["opportunity"], mfc=LIGHT,
                                   mec="black", ms=7, markevery=[0],
@@ -275,7 +285,7 @@ def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
     hue = investigation_colours(case.investigations)
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
     missed = case.opportunities.set_index("opportunity_id")["missed"]
-    target = "next death" if basis == "death" else "next body found"
+    target = BASIS_WORDS[basis]["target"]  # gap_table has refused an unknown basis
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, max(3.2, 1.6 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
@@ -326,9 +336,7 @@ def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
                f"{basis_words}, and is labelled with that range. "
                f"{len(shown)} were followed by another death; the gaps range from {shown['gap_days_min'].min()} "
                f"to {shown['gap_days_max'].max()} days." if len(shown) else "No opportunity was followed by another death.")
-        scope = {"jury": " named by the jury", "jury+coroner": " named by the jury or coroner",
-                 "jury:explicit": " the jury named in specific terms",
-                 "jury+coroner:explicit": " the jury or coroner named in specific terms"}.get(identified_by, "")
+        scope = f" {filter_title(identified_by)}," if filter_title(identified_by) else ""
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
         return _finish(fig, f"How long the police had: each missed opportunity{scope} to the {target}", alt, case)
@@ -376,7 +384,8 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
             ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[hue[v] for v in owners],
                        lw=1.0, hatch="/////")
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
-        ax.set_xticks(range(len(bodies)), [f"{names.get(b, b)}\n({counts[b]})" for b in bodies])
+        words = Labels(case)  # the identified_by vocabulary's labels, from the data package
+        ax.set_xticks(range(len(bodies)), [f"{words.body(b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
         ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in each_row(opps)],
                       fontsize=7)
@@ -390,7 +399,7 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
                             Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
                                   label="official body, general finding only")],
                    ncol=2, fontsize=7)
-        listed = ", ".join(f"{names.get(b, b)} {counts[b]}" for b in bodies)
+        listed = ", ".join(f"{words.body(b)} {counts[b]}" for b in bodies)
         alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
                f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
                f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
@@ -429,7 +438,9 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
             ax.step(days, lo_n, where="post", color="black", lw=1.2,
                     label=f"if each {what} on its latest possible day" if what == "arose" else
                     "if each died on his latest possible day")
-            ax.legend(loc="lower right", fontsize=7)
+            # Anchored just left of the arrest band, so the band never runs through the legend.
+            ax.legend(loc="lower right", fontsize=7, bbox_transform=ax.get_xaxis_transform(),
+                      bbox_to_anchor=(mdates.date2num(case.series_end_event["date_earliest"]), 0))
         top.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # counts: whole numbers
         top.set_ylabel("Missed opportunities\n(cumulative)")
         bottom.set_ylabel("Deaths\n(cumulative)")
@@ -493,20 +504,14 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
         fig = Figure(figsize=(WIDTH_IN, max(3.4, 2.0 + 0.27 * len(gaps))), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(gaps)))[::-1]
-        # Band labels sit in two staggered rows above the opportunities, inside the axes, so that
-        # neighbouring deaths (a few weeks apart) do not collide.
-        top = len(gaps)
+        # Each death band is labelled with the man's name above the axes, clear of every band, in two
+        # staggered rows with a tick down to his band (deaths weeks apart do not collide); the arrest
+        # band is in the legend, so no label runs into it.
         for i, d in enumerate(each_row(deaths.sort_values("earliest", kind="stable"))):
             ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(hue[d.victim_id], 0.35),
                        edgecolor=hue[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
-            ax.text(d.earliest, top - 0.2 + 0.6 * (i % 2), f" {d.name.split()[-1]} died" if basis == "death"
-                    else f" {d.name.split()[-1]} found", fontsize=7, va="center", ha="left",
-                    color=hue[d.victim_id], fontweight="bold")
+            _band_label(ax, d.earliest, d.name.split()[-1], row=i % 2, color=hue[d.victim_id])
         ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=LIGHT, lw=0, zorder=0)
-        # On the row the last death's label leaves free, so the two never overlap.
-        ax.text(arrest["date_latest"] + ONE_DAY, top - 0.2 + 0.6 * (len(deaths) % 2), f"{case.info.series_end_mark} ",
-                fontsize=7, va="center", ha="right",
-                color=NEUTRAL)
         colours = [hue[v] for v in gaps["investigation"]]
         start = list(gaps["date_earliest"])
         own_end = [e + ONE_DAY for e in gaps["date_latest"]]
@@ -527,7 +532,7 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(hue[v])
-        ax.set_ylim(-0.8, len(gaps) + 0.8)
+        ax.set_ylim(-0.8, len(gaps) - 0.2)  # the band labels are above the axes: no room kept for them inside
         ax.set_xlim(lo, hi)  # type: ignore[arg-type]  # dates: matplotlib converts them
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
         ax.xaxis.set_minor_locator(mdates.MonthLocator())
@@ -539,8 +544,10 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
                                    label="the days it may have arisen (dot: earliest)"),
                             Line2D([], [], color=NEUTRAL, lw=1, label="left open until the chance closed"),
                             Line2D([], [], color=NEUTRAL, lw=1, ls=":", label="the days it may have closed"),
-                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="death")],
-                   ncol=2, fontsize=7)
+                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH,
+                                  label="death (named above)" if basis == "death" else "body found (named above)"),
+                            Patch(facecolor=LIGHT, label=case.info.series_end_title)],
+                   ncol=3, fontsize=7)
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
         counts = gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0)
         most = int(counts.max()) if len(counts) else 0
@@ -551,10 +558,19 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
                f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
                f"happened; {n_most} while {most} later deaths may have happened, the most for any row. The label at the right of each "
                f"row counts the deaths certainly and possibly inside its window.")
-        scope = {"jury": " (named by the jury)", "jury+coroner": " (named by the jury or coroner)"}.get(identified_by, "")
+        scope = f" ({filter_title(identified_by)})" if filter_title(identified_by) else ""
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
         return _finish(fig, f"Missed opportunities{scope} stayed open while the later deaths happened", alt, case)
+
+
+def _band_label(ax, x: pd.Timestamp, text: str, row: int, color: str) -> None:
+    """Label a vertical band above the axes, on ``row`` (0 nearest the axes), its text starting at
+    the band with a tick from the text's left end down to it."""
+    ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3 + 10 * row),
+                textcoords="offset points", ha="left", va="bottom", fontsize=7, color=color, fontweight="bold",
+                annotation_clip=False, arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0,
+                                                   "shrinkB": 0, "relpos": (0, 0)})
 
 
 def kinds_chart(case: Case, column: str = "category", identified_by: str = "all",
@@ -600,7 +616,9 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
             ax.annotate(oid.removeprefix("op-"), (x, yy), xytext=(0, -7), textcoords="offset points", ha="center",
                         va="top", fontsize=6)
         totals = table.groupby("value", sort=False)["n"].sum()
-        ax.set_yticks([y[v] for v in values], [f"{v.replace('_', ' ')} ({totals[v]})" for v in values])
+        words = Labels(case)
+        name = {v: words.term("opportunities", column, v) for v in values}  # the vocabulary's own labels
+        ax.set_yticks([y[v] for v in values], [f"{name[v]} ({totals[v]})" for v in values])
         lane_rows = {v: len({o for s in table.loc[table["investigation"] == v, "opportunity_ids"] for o in s.split(";") if o})
                      for v in lanes}
         ax.set_xticks(range(len(lanes)), [f"{case.victim_name(v)}\ninvestigation ({lane_rows[v]})" for v in lanes])
@@ -613,15 +631,17 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
         ax.set_ylim(-0.6, bottom - 0.3)
         what = {"category": "Kind of failing", "unit": "Who held the decision"}[column]
         ax.set_ylabel(what)
-        ax.set_xlabel("Investigation (number of opportunities). Filled square: an opportunity with this one value;\n"
-                      "open square: one that spans two values and so appears in both rows")
+        ax.set_xlabel("Investigation (number of opportunities).\nFilled square: an opportunity with this one value; "
+                      "open square:\none that spans two values and so appears in both rows")
         n_rows = sum(lane_rows.values())
-        listed = "; ".join(f"{v.replace('_', ' ')} {totals[v]}" for v in values)
+        listed = "; ".join(f"{name[v]} {totals[v]}" for v in values)
         alt = (f"Grid of {what.lower()} (rows) against investigation (columns). Each of {n_rows} missed opportunities "
                f"is a square labelled with its id in every row it belongs to ({len(marks)} squares; open squares span "
                f"two rows). Counts: {listed}.")
         title = {"category": "What kinds of failing, in which investigation",
                  "unit": "Whose decisions: the borough, the homicide command, the force"}[column]
+        if filter_title(identified_by):
+            title += f" (missed opportunities {filter_title(identified_by)})"
         return _finish(fig, title, alt, case)
 
 

@@ -84,6 +84,8 @@ class Term:
     definition: str
     official: str = ""
     findings: tuple[str, ...] = ()
+    #: The value in a reader's words ("Inquest jury" for ``jury``); empty if the descriptor gives none.
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,8 @@ def _table(resource: dict) -> Table:
                 minimum=cons.get("minimum"),
                 maximum=cons.get("maximum"),
                 vocabulary=tuple(Term(value=t["value"], definition=t["definition"], official=t.get("official", ""),
-                                      findings=tuple(t.get("findings", ()))) for t in raw.get("vocabulary", ())),
+                                      findings=tuple(t.get("findings", ())), label=t.get("label", ""))
+                                 for t in raw.get("vocabulary", ())),
             )
         )
     keys = {

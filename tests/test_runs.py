@@ -78,7 +78,7 @@ def test_changing_a_finding_reruns_only_the_runs_that_read_findings(tmp_path):
     # The timeline reads no findings; the gap runs do (official credits), as do notebooks 03-06.
     runs = [r.name for r in read_runs(root / RUNS_FILE)]
     assert stale_runs(root) == [name for name in runs if name != "timeline"]
-    assert "gaps-sweep-found-jury" in runs and len(runs) == 12
+    assert "gaps-sweep-found-jury" in runs and len(runs) == 11
 
 
 def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):

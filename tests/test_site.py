@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -402,3 +403,14 @@ def test_search_index_holds_plain_words(built_site):
     index = json.loads(raw.removeprefix("window.SEARCH_INDEX = ").rstrip().rstrip(";"))
     for entry in index:
         assert "['" not in entry["x"] and "`" not in entry["x"] and "**" not in entry["x"], entry["u"]
+def test_slides_are_headed_by_what_happened_not_the_kind(case, export):
+    by_id = {e["unique_id"]: e for e in export["events"]}
+    # ev-w-01 (events.csv): "Port was arrested on suspicion of drugging and raping a man at his flat; the complainant ..."
+    assert by_id["ev-w-01"]["text"]["headline"] == "Port was arrested on suspicion of drugging and raping a man at his flat"
+    # ev-k-01: "Kovari went to stay at Port's flat in Barking." is short: the headline is the sentence.
+    assert by_id["ev-k-01"]["text"]["headline"] == html.escape("Kovari went to stay at Port's flat in Barking")
+    # ev-w-05: "Walgate died at Port's flat after Port gave him an excessive, fatal quantity of GHB. The pathologist ..."
+    assert by_id["ev-w-05"]["text"]["headline"] == html.escape(
+        "Walgate died at Port's flat after Port gave him an excessive, fatal quantity of GHB")
+    headlines = [e["text"]["headline"] for e in export["events"]]
+    assert "Police action" not in headlines and len(set(headlines)) == len(headlines)

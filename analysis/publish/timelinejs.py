@@ -9,8 +9,11 @@ tests against ``tests/timelinejs.schema.json``. Choices:
   known ("December 2001", "between 17 and 19 March 2001");
 - ``unique_id`` is the ``event_id``; ``group`` is the investigation (the victim's name), or the
   case's ``general_group`` (datapackage.json) for events that concern no one investigation;
-- the headline is the event's kind in the record's vocabulary, the text its ``summary`` and
-  ``notes`` (escaped, so no markup from the data reaches the page), and the sources are links;
+- the headline says what happened: the first sentence of the event's ``summary`` (its first
+  clause, or failing that its words cut at a word boundary with "…", when longer than
+  :data:`HEADLINE_CHARS`); the text is the whole
+  ``summary`` and the ``notes`` (escaped, so no markup from the data reaches the page), and the
+  sources are links;
 - one era per investigation, from the day his body was found to the last day of the last missed
   opportunity in that investigation (the span in which the record says police missed chances).
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import calendar
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +62,27 @@ def display_interval(earliest: pd.Timestamp, latest: pd.Timestamp) -> str:
     if earliest.month != latest.month:
         return f"between {earliest.day} {earliest:%B} and {latest.day} {latest:%B %Y}"
     return f"between {earliest.day} and {latest.day} {latest:%B %Y}"
+
+
+#: The longest headline a slide shows whole; a longer first sentence is shortened at a word boundary.
+HEADLINE_CHARS = 90
+
+
+def headline(summary: str, limit: int = HEADLINE_CHARS) -> str:
+    """What happened, as a slide's headline: the summary's first sentence, at most ``limit`` characters.
+
+    >>> headline("Port was arrested at his flat. The case was dropped.")
+    'Port was arrested at his flat'
+    >>> headline("Kovari went to stay at Port's flat in Barking and met a neighbour there", limit=40)
+    "Kovari went to stay at Port's flat in…"
+    """
+    first = re.split(r"(?<=[A-Za-z0-9)'])\.\s+(?=[A-Z])", summary.strip(), maxsplit=1)[0].rstrip(".")
+    if len(first) <= limit:
+        return first
+    clause = first.split("; ", 1)[0]  # a whole clause, if it is short enough
+    if len(clause) <= limit:
+        return clause
+    return first[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def kind_label(kind: str) -> str:
@@ -111,7 +136,7 @@ def timeline(case: Case) -> dict:
             "unique_id": e.event_id,
             "start_date": date_object(e.date_earliest),
             "display_date": display_interval(e.date_earliest, e.date_latest),
-            "text": {"headline": html.escape(kind_label(e.kind)), "text": text},
+            "text": {"headline": html.escape(headline(e.summary)), "text": text},
             "group": names.get(e.victim_id, general) if isinstance(e.victim_id, str) else general,
             "autolink": False,
         }
