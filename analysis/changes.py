@@ -93,8 +93,8 @@ def tables_at(root: Path, rev: str | None, data: str = "data") -> dict[str, tupl
 def _content_id(row: dict[str, str]) -> str:
     """An id for a row of a table without a primary key: its first cell and a digest of all of them.
 
-    >>> _content_id({"row_id": "walgate", "fields": "age", "quote": "23"})
-    'walgate age #2d97317d'
+    >>> _content_id({"row_id": "testcase", "fields": "age", "quote": "30"})
+    'testcase age #6045982d'
     """
     import hashlib
 

@@ -181,7 +181,7 @@ JURY_RECORD_NOTE = ("The inquest jury's own written record of its conclusions wa
 
 def credits_with_grades(case: Case) -> pd.DataFrame:
     """:func:`official_credits` plus ``finding_grades``: the evidence grade of each finding a credit
-    rests on, e.g. ``"fd-jury-walgate-failing-01: single; fd-pfd-02: unquoted"``."""
+    rests on, e.g. ``"fd-jury-01: single; fd-iopc-01: unquoted"``."""
     finding_grade = grades(case, "findings").to_dict()
     credits = official_credits(case)
     return credits.assign(finding_grades=[

@@ -29,10 +29,10 @@ EDGE_WORDS = 4
 def encode_term(text: str) -> str:
     """Percent-encode one term of a text directive, as the spec requires.
 
-    >>> encode_term("Port's flat, Barking - 19 June & after")
-    "Port's%20flat%2C%20Barking%20%2D%2019%20June%20%26%20after"
-    >>> encode_term("Port’s")
-    'Port%E2%80%99s'
+    >>> encode_term("the suspect's flat, Testmouth - 3 March & after")
+    "the%20suspect's%20flat%2C%20Testmouth%20%2D%203%20March%20%26%20after"
+    >>> encode_term("suspect’s")
+    'suspect%E2%80%99s'
     """
     return "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
 
@@ -40,8 +40,8 @@ def encode_term(text: str) -> str:
 def text_fragment(url: str, quote: str, whole_words: int = WHOLE_WORDS, edge_words: int = EDGE_WORDS) -> str:
     """``url`` with a text fragment that opens it at ``quote`` (whitespace in the quote is collapsed).
 
-    >>> text_fragment("https://example.org/a", "found dead on August 28")
-    'https://example.org/a#:~:text=found%20dead%20on%20August%2028'
+    >>> text_fragment("https://example.org/a", "found dead on March 4")
+    'https://example.org/a#:~:text=found%20dead%20on%20March%204'
     >>> text_fragment("https://example.org/a#top", "a b c d e f g h i j")
     'https://example.org/a#top:~:text=a%20b%20c%20d,g%20h%20i%20j'
     >>> text_fragment("https://example.org/a", "")
@@ -62,7 +62,7 @@ def text_fragment(url: str, quote: str, whole_words: int = WHOLE_WORDS, edge_wor
 def decode_term(term: str) -> str:
     """The text of an encoded term (for tests and for reading links back).
 
-    >>> decode_term("Port%E2%80%99s%20flat%2C%20Barking")
-    'Port’s flat, Barking'
+    >>> decode_term("suspect%E2%80%99s%20flat%2C%20Testmouth")
+    'suspect’s flat, Testmouth'
     """
     return re.sub(r"(%[0-9A-F]{2})+", lambda m: bytes.fromhex(m.group(0).replace("%", "")).decode("utf-8"), term)

@@ -2,14 +2,14 @@
 
 One place turns ids into words for every table a person reads (the notebooks, the site's pages
 and the command line's ``table`` format; CSV and JSON keep the ids): a victim id becomes his
-name, a ``;``-list of victims "Kovari, Whitworth and Taylor", an ``identified_by`` credit
-"Inquest jury (general finding), Met Police", a source "BBC News, 12 Oct 2021" (linked to its
+name, a ``;``-list of victims "Testcase, Placeholder and Exemplar", an ``identified_by`` credit
+"Inquest jury (general finding), Met Police", a source "Testmouth Gazette, 14 Mar 2002" (linked to its
 address), a filter "jury, explicit findings only", an opportunity its id and what was missed.
 Every word comes from the data: names from ``victims.csv``, bodies, categories and units from the
 labels of the vocabularies in ``datapackage.json``, publishers and dates from ``sources.csv``.
 
->>> words(["Kovari", "Whitworth", "Taylor"])
-'Kovari, Whitworth and Taylor'
+>>> words(["Testcase", "Placeholder", "Exemplar"])
+'Testcase, Placeholder and Exemplar'
 >>> filter_words("jury:explicit")
 'jury, explicit findings only'
 """
@@ -60,8 +60,8 @@ def value_words(value: str) -> str:
 def as_list(value: Any) -> list[str]:
     """A ``;``-list cell (a string or a list) as a list of its items; empty for a missing value.
 
-    >>> as_list("kovari;taylor"), as_list(None), as_list(["a"])
-    (['kovari', 'taylor'], [], ['a'])
+    >>> as_list("testcase;exemplar"), as_list(None), as_list(["a"])
+    (['testcase', 'exemplar'], [], ['a'])
     """
     if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
         return []
@@ -73,8 +73,8 @@ def as_list(value: Any) -> list[str]:
 def partial_day(text: Any) -> str:
     """A ``published`` value (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``) as a reader writes it; ``""`` if empty.
 
-    >>> partial_day("2021-10-12"), partial_day("2021-10"), partial_day("2021"), partial_day(None)
-    ('12 Oct 2021', 'Oct 2021', '2021', '')
+    >>> partial_day("2002-03-14"), partial_day("2002-03"), partial_day("2002"), partial_day(None)
+    ('14 Mar 2002', 'Mar 2002', '2002', '')
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)) or str(text).strip() == "":
         return ""
@@ -90,10 +90,10 @@ def partial_day(text: Any) -> str:
 
 
 def source_words(publisher: str, published: Any) -> str:
-    """A source as a reader cites it: publisher and date, ``"BBC News, 12 Oct 2021"`` (the publisher alone if undated).
+    """A source as a reader cites it: publisher and date, ``"Testmouth Gazette, 14 Mar 2002"`` (the publisher alone if undated).
 
-    >>> source_words("BBC News", "2021-10-12"), source_words("ITV News", "")
-    ('BBC News, 12 Oct 2021', 'ITV News')
+    >>> source_words("Testmouth Gazette", "2002-03-14"), source_words("Sampleton Echo", "")
+    ('Testmouth Gazette, 14 Mar 2002', 'Sampleton Echo')
     """
     when = partial_day(published)
     return f"{publisher}, {when}" if when else str(publisher)
@@ -210,21 +210,21 @@ class Labels:
     # --- victims -------------------------------------------------------------------------------
 
     def name(self, victim_id: Any) -> str:
-        """A victim's full name (``"Anthony Walgate"``); any other value is returned as it is."""
+        """A victim's full name (``"Alex Testcase"``); any other value is returned as it is."""
         if victim_id is None or (not isinstance(victim_id, str) and pd.isna(victim_id)):
             return MISSING
         return self._names.get(victim_id, str(victim_id))
 
     def found(self, victim_id: str) -> str:
-        """The day a victim's body was found, as a reader writes it (``"19 Jun 2014"``)."""
+        """The day a victim's body was found, as a reader writes it (``"4 Mar 1997"``)."""
         return partial_day(self._found.get(victim_id)) or MISSING
 
     def surname(self, victim_id: str) -> str:
-        """The last word of a victim's name (``"Walgate"``)."""
+        """The last word of a victim's name (``"Testcase"``)."""
         return self.name(victim_id).split()[-1]
 
     def names(self, ids: Any, empty: str = "none") -> str:
-        """A ``;``-list of victim ids as surnames in death order (``"Kovari, Whitworth and Taylor"``);
+        """A ``;``-list of victim ids as surnames in death order (``"Testcase, Placeholder and Exemplar"``);
         ``empty`` if none."""
         items = as_list(ids)
         items.sort(key=lambda i: self._order.index(i) if i in self._order else len(self._order))
@@ -266,11 +266,11 @@ class Labels:
     # --- sources ---------------------------------------------------------------------------------
 
     def source(self, source_id: str) -> str:
-        """A source as publisher and date, ``"BBC News, 12 Oct 2021"`` (the id itself if unknown)."""
+        """A source as publisher and date, ``"Testmouth Gazette, 14 Mar 2002"`` (the id itself if unknown)."""
         return self._sources[source_id][0] if source_id in self._sources else source_id
 
     def sources(self, ids: Any) -> Cell:
-        """A ``;``-list of sources: text ``"BBC News, 12 Oct 2021; ITV News, 7 Oct 2021"``, and HTML
+        """A ``;``-list of sources: text ``"Testmouth Gazette, 14 Mar 2002; Sampleton Echo, 2 Feb 2002"``, and HTML
         the same with each linked to its address (its title shown on hovering)."""
         items = as_list(ids)
         if not items:
@@ -294,7 +294,7 @@ class Labels:
         return text[:-1] if text.endswith(".") else text
 
     def opportunity(self, opportunity_id: str) -> str:
-        """An opportunity as its id and what was missed: ``"op-w-06: Port's laptop, seized after ..."``."""
+        """An opportunity as its id and what was missed: ``"op-x-01: The park's camera footage was not collected"``."""
         missed = self.missed(opportunity_id)
         return f"{opportunity_id}: {missed}" if missed else str(opportunity_id)
 

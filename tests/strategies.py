@@ -136,6 +136,8 @@ def descriptor_for(tables: dict[str, list[dict]]) -> dict:
     """The real descriptor, with any pattern that pins the victim ids to this case's own loosened,
     so a generated case with other ids (and more or fewer victims) is valid."""
     out = json.loads(json.dumps(DESCRIPTOR))
+    out.get("case", {}).pop("series_end_event", None)  # the real case's event id is not among generated rows
+    out["citations"] = {"complete": False}  # generated rows carry no citations: their bases are counted, not required
     for resource in out["resources"]:
         for field in resource["schema"]["fields"]:
             if field["name"] == "victim_id" and "pattern" in field.get("constraints", {}):
@@ -147,7 +149,8 @@ def write_case(folder: Path, tables: dict[str, list[dict]]) -> Path:
     """Write ``tables`` as a data package in ``folder`` (created); return the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "datapackage.json").write_text(json.dumps(descriptor_for(tables), indent=2), encoding="utf-8")
-    for table, rows in tables.items():
+    # A generated case quotes no page: its citations table is there, with no rows.
+    for table, rows in {"citations": [], **tables}.items():
         columns = header(table)
         with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, columns, lineterminator="\n")

@@ -138,7 +138,7 @@ def test_complete_package_with_every_basis_loads(tmp_path):
     victims = [(v, "2014-06-17") for v in ("walgate", "kovari", "whitworth", "taylor")]
     cites = [q("ev-x-01", "summary;date_earliest;date_latest"), q("ev-x-01", "summary", source_id="src-b"),
              q("ev-x-02", "summary;date_earliest;date_latest"),
-             q("op-w-01", "date_earliest;date_latest;actor;missed;would_have;identified_by:police"),
+             q("op-w-01", "date_earliest;date_latest;open_until_earliest;open_until_latest;actor;missed;would_have;identified_by:police"),
              *[q(v, "age;died_earliest;died_latest;found_date;found_place") for v, _ in victims],
              q("fd-jury-op-w-01", "date;body;summary")]
     load_case(complete(package(tmp_path, *cites)))

@@ -153,22 +153,23 @@ def test_missed_before_each_death(get):
     assert by_death["kovari"]["certainly"] == early
     assert by_death["kovari"]["possibly"] == early | {"op-w-07"}
     # Whitworth died 2014-09-18..20: also op-k-03 and op-k-05 (28 Aug) certainly; op-k-01, op-k-02 (28 Aug -
-    # 20 Sep) and op-k-04 (28 Aug - 31 Dec) possibly; op-k-06 (arose from 1 Dec) not at all.
+    # 20 Sep), op-k-04 (28 Aug - 31 Dec) and op-k-07 (28 Aug 2014 - 19 Jun 2015) possibly; op-k-06 (arose from
+    # 1 Dec) not at all.
     assert by_death["whitworth"]["certainly"] == early | {"op-k-03", "op-k-05"}
-    assert by_death["whitworth"]["possibly"] == early | {"op-w-07"} | {f"op-k-0{i}" for i in range(1, 6)}
+    assert by_death["whitworth"]["possibly"] == early | {"op-w-07"} | {f"op-k-0{i}" for i in (1, 2, 3, 4, 5, 7)}
     # Taylor died 2015-09-13: certainly all but op-w-07 (may have arisen until 14 Oct 2015); possibly every
     # Walgate, Kovari and Whitworth opportunity.
     everything = {r["opportunity_id"] for r in csv_rows("opportunities") if r["investigation"] != "taylor"}
     assert by_death["taylor"]["possibly"] == everything
     assert by_death["taylor"]["certainly"] == everything - {"op-w-07"}
-    assert len(got) == 8 + 13 + 22
+    assert len(got) == 8 + 14 + 24  # 24: the 29 opportunities less the 5 in the Taylor investigation
 
 
 def test_findings_that_name_an_opportunity(get):
     got = rows(get, f"/{DB}/findings_naming_opportunities.json")
     expected = {(r["finding_id"], o) for r in csv_rows("findings") if r["opportunity_ids"]
                 for o in r["opportunity_ids"].split(";")}
-    assert {(r["finding_id"], r["opportunity_id"]) for r in got} == expected and len(got) == 12
+    assert {(r["finding_id"], r["opportunity_id"]) for r in got} == expected and len(got) == 13
     # fd-jury-whitworth-failing-04 names op-d-01, missed in the Whitworth investigation.
     [row] = [r for r in got if r["finding_id"] == "fd-jury-whitworth-failing-04"]
     assert (row["opportunity_id"], row["investigation"], row["body"]) == ("op-d-01", "whitworth", "inquest_jury")
@@ -347,10 +348,10 @@ def test_make_serve_builds_prints_the_url_and_serves(tmp_path):
         _wait_until_serving(base, server)
         assert db.exists() and metadata_path(db).exists()
         deaths = _get_json(f"{base}/{DB}/deaths.json?_shape=array")
-        # victims.csv and opportunities.csv: op-w-01, -02, -04, -05 and -08 ended before 25 Aug 2014, so 5
-        # opportunities certainly came before Kovari's death, and all 9 Walgate ones possibly.
+        # opportunities.csv: op-w-01..06 and op-w-08 arose by 31 Jul 2014, before Kovari's death (25-28 Aug), so 7
+        # certainly came before it; op-w-07 (may have arisen until Oct 2015) possibly, 8 in all; op-w-09 (2015) not.
         kovari = next(d for d in deaths if d["victim_id"] == "kovari")
-        assert (kovari["n_certainly_before"], kovari["n_possibly_before"]) == (5, 9)
+        assert (kovari["n_certainly_before"], kovari["n_possibly_before"]) == (7, 8)
     finally:
         printed = _stop(server)
     assert server.returncode is not None
@@ -378,9 +379,9 @@ def test_readme_example_urls_work(get):
     ("/port-inquests/opportunities?identified_by__contains=jury", 6),
     # events.csv: 8 rows mention GHB.
     ("/port-inquests/events?_search=GHB", 8),
-    # op-k-01..05 opened 28 Aug 2014, before Whitworth's death; op-k-06 (Dec 2014) precedes Taylor's.
-    ("/port-inquests/gaps_death?next_death=whitworth", 5),
-    ("/port-inquests/findings_naming_opportunities", 12),
+    # op-k-01..05 and op-k-07 may have arisen on 28 Aug 2014, before Whitworth's death; op-k-06 (Dec 2014) precedes Taylor's.
+    ("/port-inquests/gaps_death?next_death=whitworth", 6),
+    ("/port-inquests/findings_naming_opportunities", 13),
 ])
 def test_readme_example_counts(get, path, count):
     assert path in readme_urls()
@@ -423,8 +424,8 @@ def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monke
     got = asyncio.run(ds.client.get(f"/{DB}/gaps_found.json?opportunity_id=op-k-05&_shape=array")).json()
     assert got[0]["later_deaths_open"] == "whitworth" and got[0]["a_number"] == 7
     links = asyncio.run(ds.client.get(f"/{DB}/gaps_found_later_deaths_open.json?_shape=array&_size=max&_labels=on")).json()
-    # 23 opportunities were followed by a death (the 5 Taylor ones were not), one row each.
-    assert len(links) == 23
+    # 24 opportunities were followed by a death (the 29 less the 5 Taylor ones), one row each.
+    assert len(links) == 24
     assert {"opportunity_id", "victim_id"} == set(links[0])
     assert {"value": "whitworth", "label": "Daniel Whitworth"} in [r["victim_id"] for r in links]
     assert "later_deaths_open" in metadata["databases"][DB]["tables"]["gaps_found"]["columns"]

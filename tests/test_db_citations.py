@@ -44,8 +44,10 @@ def test_datasette_searches_the_quotes(built):
     response = asyncio.run(ds.client.get(f"/{DB}/citations.json?_search=ambulance&_shape=array"))
     assert response.status_code == 200, response.text[:300]
     found = response.json()
-    # One quote mentions the ambulance: ITV's account of the 999 call (walgate, died_latest).
-    assert [(r["row_id"], r["source_id"]) for r in found] == [("walgate", "itv-20211007-paramedic")]
+    # citations.csv: one passage mentions the ambulance, ITV's account of the 999 call, quoted for Walgate's
+    # death and discovery and for the 999-call event (ev-w-06).
+    assert sorted((r["row_id"], r["source_id"]) for r in found) == [("ev-w-06", "itv-20211007-paramedic"),
+                                                                     ("walgate", "itv-20211007-paramedic")]
     described = metadata["databases"][DB]["tables"]["citations"]
-    assert described["columns"]["quote"].startswith("With `source_id`: one contiguous run")
+    assert described["columns"]["quote"].startswith("With source_id: one contiguous run")  # plain text: no backticks
     assert "citation_id" in described["columns"]

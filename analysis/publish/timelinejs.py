@@ -71,10 +71,10 @@ HEADLINE_CHARS = 90
 def headline(summary: str, limit: int = HEADLINE_CHARS) -> str:
     """What happened, as a slide's headline: the summary's first sentence, at most ``limit`` characters.
 
-    >>> headline("Port was arrested at his flat. The case was dropped.")
-    'Port was arrested at his flat'
-    >>> headline("Kovari went to stay at Port's flat in Barking and met a neighbour there", limit=40)
-    "Kovari went to stay at Port's flat in…"
+    >>> headline("The suspect was arrested at his flat. The case was dropped.")
+    'The suspect was arrested at his flat'
+    >>> headline("Exemplar went to stay at the suspect's flat in Testmouth and met a neighbour", limit=45)
+    "Exemplar went to stay at the suspect's flat…"
     """
     first = re.split(r"(?<=[A-Za-z0-9)'])\.\s+(?=[A-Z])", summary.strip(), maxsplit=1)[0].rstrip(".")
     if len(first) <= limit:
