@@ -24,7 +24,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.runs import data_hash
+from analysis.batch.manifest import data_hash
 
 #: A CHANGES.md version heading: version, date, data hash.
 HEADING = re.compile(r"^## (\d+)\.(\d+)\.(\d+) \((\d{4}-\d{2}-\d{2})\) — data sha256: ([0-9a-f]{64})\s*$")

@@ -76,6 +76,8 @@ def load_case(data_dir: str | Path = "data") -> Case:
     rows = {name: found or [] for name, found in parsed.items()}
     _check_keys(data_dir, tables, rows, problems, skip_targets=unusable)
     _check_rules(data_dir, tables, rows, problems)
+    if "events" not in unusable:
+        _check_series_end(data_dir, tables, rows, problems)
     if not unusable & {"findings", "opportunities"}:
         _check_credits(data_dir, tables, rows, problems)
     if problems:
@@ -268,6 +270,21 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
                     problems.append(Problem(where, line, "died_latest",
                                             f"{row['died_latest']} is after found_date {row['found_date']} "
                                             "(he cannot have died after he was found; set died_latest <= found_date)"))
+
+
+#: The event that ends the series: the gap analysis counts to it (today, an events row of this kind).
+SERIES_END_KIND = "arrest"
+
+
+def _check_series_end(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
+    """The event that ends the series exists, so ``validate`` and the rules that count to it agree.
+
+    One small rule, easy to re-point when the case's metadata names that event instead.
+    """
+    if not any(row.get("kind") == SERIES_END_KIND for _, row in rows["events"]):
+        problems.append(Problem(str(data_dir / tables["events"].path), 1, "kind",
+                                f"no event of kind {SERIES_END_KIND!r}: the gap analysis counts to the event that "
+                                "ends the series (the final arrest); add it, with its source"))
 
 
 def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:

@@ -32,6 +32,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from analysis.atomic import replace_dir
+from analysis.batch.lock import reading
 from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
@@ -266,14 +268,9 @@ def build_site(root: str | Path = ".", out: str | Path = "site") -> int:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         site = Site(case=case, root=root, env=_environment(), out=tmp)
-        _build(site)
-        old = out.with_name(f".{out.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        with reading(root / "figures"):  # a batch publishing meanwhile is waited for: one consistent set
+            _build(site)
+        replace_dir(tmp, out)  # the old site or the new one at ``out``, whatever happens
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
