@@ -52,8 +52,8 @@ def replace_files(moves: dict[Path, Path]) -> None:
                 os.link(target, backup)
             backups[target] = backup
         for target, tmp in moves.items():
+            done.append(target)  # before the rename: an interrupt right after it must still undo it
             os.replace(tmp, target)
-            done.append(target)
     except BaseException:
         for target in done:
             backup = backups.get(target)
