@@ -53,11 +53,11 @@ def _prctl(option: int, value: int) -> bool:
     return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
 
 
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """Ask Linux to send ``sig`` to this process when its parent dies; exit now if it already has."""
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies; exit now if it already has."""
     if not LINUX:
         return
-    _prctl(_PR_SET_PDEATHSIG, sig)
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() == 1:
         os._exit(1)
 
