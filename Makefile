@@ -57,7 +57,9 @@ test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale 
 TEST_PYTHONS ?= 3.11 3.12 3.13
 test-pythons: ## run the core tests under each installed Python 3.11-3.13, each in its own .venv-3.X
 	@set -e; ran=""; for v in $(TEST_PYTHONS); do \
-	  py=$$(command -v python$$v || ls -d $$HOME/.pyenv/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -1); \
+	  py=""; for c in $$(command -v python$$v) $$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python$$v 2>/dev/null | sort -Vr); do \
+	    if [ "$$($$c -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = $$v ]; then py=$$c; break; fi; \
+	  done; \
 	  if [ -z "$$py" ]; then echo "Python $$v: not installed, skipped"; continue; fi; \
 	  echo "== Python $$v ($$py): core tests in .venv-$$v"; \
 	  $(MAKE) --no-print-directory VENV=.venv-$$v PYTHON=$$py test-core; ran="$$ran $$v"; \

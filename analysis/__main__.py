@@ -206,7 +206,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Check the Stephen Port police-failings record, compute gaps, and regenerate figures.",
-        epilog="Exit codes: 0 ok, 1 invalid data or failed run, 2 missing or unreadable input.",
+        epilog="Exit codes: 0 ok, 1 invalid input or a failed run, 2 missing or unreadable input, "
+               "130/143 batch stopped by Ctrl-C/SIGTERM (docs/batch.md).",
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 

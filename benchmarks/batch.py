@@ -28,6 +28,7 @@ class Repetition:
     reran: str
     floor_split: tuple[float, float]
     full_split: tuple[float, float]
+    launched: Timed  # full, with every kernel launched the usual way (PORT_FORK_KERNELS=0)
 
 
 
@@ -194,5 +195,8 @@ def run_repetition(root: Path, workdir: Path, k: int, runs: int, env: dict) -> R
     progress(f"repetition {k}: no-op, one change")
     noop = run_noop(root, state, env)
     change, reran = run_one_change(root, state, env)
-    return Repetition(floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split)
+    progress(f"repetition {k}: full, kernels launched the usual way (PORT_FORK_KERNELS=0)")
+    launched = run_full(root, workdir / f"launched-{k}", {**env, "PORT_FORK_KERNELS": "0"})
+    return Repetition(floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split,
+                      launched)
 

@@ -101,6 +101,7 @@ def batch_rows(runs: int, repetitions: list[Repetition]) -> list[Row]:
     peak = lambda name: max(getattr(r, name).peak_rss_mib for r in repetitions)  # noqa: E731
     ratios = [r.full.seconds / r.floor.seconds for r in repetitions]
     change_ratios = [r.change.seconds / r.full.seconds for r in repetitions]
+    launched_ratios = [r.launched.seconds / r.floor.seconds for r in repetitions]
     ratio, change_ratio = statistics.median(ratios), statistics.median(change_ratios)
     noop = statistics.median(seconds("noop"))
     listed = lambda values: ", ".join(f"{v:.3f}" for v in values)  # noqa: E731
@@ -114,6 +115,9 @@ def batch_rows(runs: int, repetitions: list[Repetition]) -> list[Row]:
         Row("one-change", seconds("change"), peak("change"), ratio=change_ratio, target="one-change/full <= 1",
             met=change_ratio <= 1, note=f"ratio one-change/full; per repetition {listed(change_ratios)}; "
                                         f"re-ran {reran} runs"),
+        Row("full, no fork", seconds("launched"), peak("launched"), ratio=statistics.median(launched_ratios),
+            note="what forking kernels saves: full with PORT_FORK_KERNELS=0 (every kernel launched the usual way), "
+                 f"ratio to the floor; per repetition {listed(launched_ratios)}"),
     ]
 
 

@@ -241,6 +241,7 @@ def test_each_combination_is_incremental_on_its_own(tmp_path):
     assert "Running 1 of 2 run(s) on" in second.stdout and "1 up to date" in second.stdout
     assert "sweep-death-jury-coroner: ok" in second.stdout and "sweep-death-all: ok" not in second.stdout
     assert (root / "figures" / "fig-death-jury-coroner.svg").read_text() == "death jury+coroner"
+    assert len(list((root / "build" / "runs").glob("worker-*.kernel.log"))) == 1  # the first batch's log is gone
     third = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert third.stdout.startswith("Nothing to do: 2 run(s) up to date")
 
@@ -297,3 +298,34 @@ def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
     with (root / "analysis" / "gaps.py").open("a", encoding="utf-8") as f:
         f.write("\n# a changed rule\n")
     assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
+
+
+@pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_stopped_batch_says_so_publishes_nothing_more_and_leaves_no_process(tmp_path, sig, code):
+    import signal
+
+    from conftest import processes_in
+
+    started = tmp_path / "started"
+    nb = json.loads(json.dumps(TINY_NOTEBOOK))
+    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "slow", "metadata": {}, "outputs": [],
+                           "source": f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(120)"})
+    root = tiny_project(tmp_path, "runs:\n  - {name: slow, notebook: slow.ipynb, figures: [f]}\n")
+    (root / "notebooks" / "slow.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (root / "figures").mkdir()
+    (root / "figures" / "f.svg").write_text("the previous figure", encoding="utf-8")
+    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert batch.poll() is None and time.monotonic() < deadline, "the run never started"
+        time.sleep(0.05)
+    batch.send_signal(getattr(signal, sig))
+    _, err = batch.communicate(timeout=60)
+    assert batch.returncode == code
+    assert "interrupted: 0 run(s) finished and were published; slow left as they were" in err and "Traceback" not in err
+    assert (root / "figures" / "f.svg").read_text(encoding="utf-8") == "the previous figure"
+    deadline = time.monotonic() + 30
+    while processes_in(root / "build") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_in(root / "build") == set()
