@@ -14,8 +14,7 @@ STALE = "committed outputs are stale: run `make figures` and commit figures/ and
 
 
 def test_manifest_matches_current_inputs():
-    """Fast check: every run's recorded input hash equals the hash of today's notebook, data and code.
-    (The environment recorded beside it may differ: another Python re-runs the batch, with the same bytes.)"""
+    """Fast check: every run's recorded input hash equals the hash of today's notebook, data and code."""
     manifest = read_manifest(ROOT / "figures")
     code, data = code_hash(ROOT), data_hash(ROOT / "data")
     for run in read_runs(ROOT / RUNS_FILE):

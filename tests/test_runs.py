@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.batch.manifest import code_hash, data_hash, environment, is_up_to_date, read_manifest, run_inputs_hash
+from analysis.batch.batch import Paths, out_of_date
+from analysis.batch.manifest import environment, write_environment
 from analysis.batch.spec import RUNS_FILE, RunsError, read_runs
 from conftest import ROOT
 
@@ -51,34 +52,20 @@ def test_failed_run_is_reported_and_leaves_its_figures_untouched(tmp_path):
 
 
 def test_second_run_does_no_work(tmp_path):
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     done = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Nothing to do")
 
 
 def stale_runs(root: Path, env: dict | None = None) -> list[str]:
-    """The runs the batch would re-run in the copy ``root`` (in environment ``env``, default this one)."""
-    manifest = read_manifest(root / "figures")
-    code, data = code_hash(root), data_hash(root / "data")
-    return [r.name for r in read_runs(root / RUNS_FILE)
-            if not is_up_to_date(r, manifest, run_inputs_hash(r, root / "notebooks", data, code), env or environment(),
-                                 root / "figures", root / "notebooks")]
-
-
-def in_this_environment(root: Path) -> Path:
-    """The copy with its manifest saying its runs were made in this environment (another Python or
-    other libraries would otherwise make every run stale, as they should)."""
-    path = root / "figures" / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    for entry in manifest["runs"].values():
-        entry["environment"] = environment()
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-    return root
+    """The runs a batch in the copy ``root`` would execute (in environment ``env``, default this one)."""
+    paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
+    return [r.name for r in out_of_date(read_runs(root / RUNS_FILE), paths, env or environment())]
 
 
 def test_changing_a_death_date_makes_every_run_stale(tmp_path):
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     assert stale_runs(root) == []
     victims = root / "data" / "victims.csv"
     victims.write_text(victims.read_text(encoding="utf-8").replace("2014-06-19", "2014-06-20", 1), encoding="utf-8")
@@ -88,7 +75,7 @@ def test_changing_a_death_date_makes_every_run_stale(tmp_path):
 @pytest.mark.parametrize("run, notebook", [("timeline", "01-case-timeline.ipynb"), ("findings", "03-official-findings.ipynb")])
 def test_a_corrected_source_url_reruns_the_notebooks_that_print_it(tmp_path, run, notebook):
     """Notebooks 01 and 03 print source links: a corrected URL must re-run them (once it did not)."""
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     sources = root / "data" / "sources.csv"
     shown = (root / "notebooks" / notebook).read_text(encoding="utf-8")
     url = next(row["url"] for row in csv.DictReader(sources.open(encoding="utf-8")) if row["url"] in shown)
@@ -99,18 +86,35 @@ def test_a_corrected_source_url_reruns_the_notebooks_that_print_it(tmp_path, run
 @pytest.mark.parametrize("table", sorted(p.stem for p in (ROOT / "data").glob("*.csv")) + ["datapackage"])
 def test_perturbing_any_table_reruns_every_run(tmp_path, table):
     """A run depends on every table: no list to forget a table in."""
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     path = root / "data" / (f"{table}.csv" if table != "datapackage" else "datapackage.json")
     path.write_bytes(path.read_bytes() + b"\n")
     assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
 
 
 def test_another_python_or_library_version_reruns_every_run(tmp_path):
-    root = in_this_environment(make_project(tmp_path))
+    """The environment of the last complete batch is kept in build/; any change re-runs every run."""
+    root = make_project(tmp_path)
     runs = [r.name for r in read_runs(root / RUNS_FILE)]
+    assert stale_runs(root) == []  # a new clone trusts its committed outputs
+    write_environment(root / "build", environment())
     assert stale_runs(root) == []
     assert stale_runs(root, {**environment(), "python": "cpython 3.99"}) == runs
     assert stale_runs(root, {**environment(), "libraries_sha256": "0" * 64}) == runs
+
+
+def test_a_batch_in_another_environment_says_so_and_reruns(tmp_path):
+    root = tiny_project(tmp_path, "runs:\n  - {name: tiny, notebook: tiny.ipynb, figures: [f]}\n")
+    first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    recorded = json.loads((root / "build" / "environment.json").read_text(encoding="utf-8"))
+    assert recorded == environment()
+    write_environment(root / "build", {**recorded, "python": "cpython 3.99"})
+    second = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith(f"The environment changed since the last batch here (python cpython 3.99 -> "
+                                    f"{recorded['python']}): every run re-runs.\nRunning 1 of 1 run(s)")
+    assert json.loads((root / "build" / "environment.json").read_text(encoding="utf-8")) == recorded
 
 
 def test_an_upgraded_library_changes_the_environment(tmp_path):
@@ -139,7 +143,7 @@ def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
 
 
 def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     assert stale_runs(root) == []
     (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
     assert stale_runs(root) == ["gaps"]
@@ -250,7 +254,7 @@ def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tm
     import select
     import signal
 
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     (root / "build").mkdir()
     holder = subprocess.Popen(
         [sys.executable, "-c", "import fcntl, sys, time\n"
@@ -289,7 +293,7 @@ def test_a_run_removed_from_runs_yaml_leaves_the_manifest(tmp_path):
 
 
 def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
-    root = in_this_environment(make_project(tmp_path))
+    root = make_project(tmp_path)
     assert stale_runs(root) == []
     (root / "analysis" / "__main__.py").write_text("# a new subcommand\n", encoding="utf-8")
     (root / "analysis" / "publish" / "site.py").write_text("# a new page\n", encoding="utf-8")

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from analysis.batch.lock import batch_lock
 from analysis.batch.manifest import (code_hash, current_entries, data_hash, environment, file_hashes, is_up_to_date,
-                                     outputs_of, read_manifest, run_inputs_hash, write_manifest)
+                                     outputs_of, read_environment, read_manifest, run_inputs_hash, write_environment,
+                                     write_manifest)
 from analysis.batch.publish import Interrupts, publish, stage
 from analysis.batch.spec import RUNS_FILE, Run, read_runs
 from analysis.batch.supply import KERNEL_LOG_ENV, kernel_manager_class, kernel_name, start_worker, supply
@@ -110,6 +111,24 @@ def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | N
             return 128 + (interrupts.signal_number or 2)
 
 
+def inputs_of(runs: list[Run], paths: Paths) -> dict[str, str]:
+    """Each run's inputs hash (:func:`~analysis.batch.manifest.run_inputs_hash`), by name."""
+    code, data = code_hash(paths.root), data_hash(paths.data)
+    return {r.name: run_inputs_hash(r, paths.source_notebooks, data, code) for r in runs}
+
+
+def out_of_date(runs: list[Run], paths: Paths, env: dict) -> list[Run]:
+    """The runs a batch in environment ``env`` must execute: all of them if the last complete batch in
+    this tree ran in another environment, else those whose inputs or outputs changed since their
+    last success. A tree with no recorded environment (a new clone) trusts its committed outputs,
+    which the stale-output tests regenerate byte for byte on every tested Python."""
+    recorded = read_environment(paths.build)
+    if recorded is not None and recorded != env:
+        return list(runs)
+    manifest, inputs = read_manifest(paths.figures), inputs_of(runs, paths)
+    return [r for r in runs if not is_up_to_date(r, manifest, inputs[r.name], paths.figures, paths.notebooks)]
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Fork on Linux (fast: the workers inherit the imports). Elsewhere spawn: macOS's system
     libraries are not safe to fork once pandas (which the batch's validation imports) has loaded them."""
@@ -126,15 +145,19 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
                   interrupts: Interrupts) -> int:
     """The batch proper, run while holding the lock."""
     selected = [r for r in runs if not names or r.name in names]
-    code, data, env = code_hash(paths.root), data_hash(paths.data), environment()
+    env, recorded = environment(), read_environment(paths.build)
+    if recorded is not None and recorded != env:
+        print(f"The environment changed since the last batch here ({_changed(recorded, env)}): every run re-runs.",
+              flush=True)
     manifest = read_manifest(paths.figures)
-    inputs = {r.name: run_inputs_hash(r, paths.source_notebooks, data, code) for r in selected}
-    todo = [r for r in selected
-            if force or not is_up_to_date(r, manifest, inputs[r.name], env, paths.figures, paths.notebooks)]
+    data, inputs = data_hash(paths.data), inputs_of(selected, paths)
+    todo = selected if force else out_of_date(selected, paths, env)
     # Longest first, so the runs left at the end are short and no worker waits long for the last one;
     # a run's figures are most of its time.
     todo.sort(key=lambda r: len(r.figures), reverse=True)
     if not todo:
+        if recorded is None:  # a new tree: its committed outputs are taken as made here (tests check that)
+            write_environment(paths.build, env)
         current = current_entries(manifest, runs)
         if current != manifest:
             write_manifest(paths.figures, current)
@@ -166,7 +189,7 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
                 executed, staged = future.result()
                 with interrupts.held():  # a run is published whole or not at all
                     alt_texts = publish(run, paths.figures, paths.notebooks, executed, staged)
-                    _record(manifest, run, inputs[run.name], env, data, alt_texts, paths)
+                    _record(manifest, run, inputs[run.name], data, alt_texts, paths)
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # one failed run must not stop the others
@@ -192,6 +215,9 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
         pool.shutdown(wait=False, cancel_futures=True)
     with interrupts.held():
         write_manifest(paths.figures, current_entries(manifest, runs))
+        if not interrupted and not failures and len(finished) == len(todo) and (recorded is None or not names):
+            # Every selected run is now up to date here; after an environment change, only a whole batch is.
+            write_environment(paths.build, env)
     shutil.rmtree(paths.build / "stage", ignore_errors=True)
     if interrupted:
         left = [r.name for r in todo if r not in finished and r not in failures]
@@ -204,10 +230,15 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     return 0
 
 
-def _record(manifest: dict, run: Run, inputs: str, env: dict, data: str, alt_texts: dict[str, str],
-            paths: Paths) -> None:
+def _changed(old: dict, new: dict) -> str:
+    """What differs between two environments, in words: ``python cpython 3.11 -> cpython 3.12``."""
+    return "; ".join(f"{key} {old.get(key)} -> {new.get(key)}" if key == "python" else "installed libraries"
+                     for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key))
+
+
+def _record(manifest: dict, run: Run, inputs: str, data: str, alt_texts: dict[str, str], paths: Paths) -> None:
     """Enter a published run and its figures in the manifest (written when the batch ends)."""
-    manifest["runs"][run.name] = {"inputs_sha256": inputs, "environment": env, "notebook": f"notebooks/{run.notebook}",
+    manifest["runs"][run.name] = {"inputs_sha256": inputs, "notebook": f"notebooks/{run.notebook}",
                                   "parameters": run.parameters,
                                   "outputs_sha256": file_hashes(outputs_of(run, paths.figures, paths.notebooks))}
     for name, alt in alt_texts.items():
