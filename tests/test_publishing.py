@@ -180,3 +180,25 @@ def test_a_site_build_killed_midway_leaves_the_previous_site(tmp_path):
                                  if p.is_dir()), ROOT)
     assert [p.name for p in out.iterdir()] == ["index.html"]
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
+
+
+def test_a_reader_of_the_figures_waits_while_a_batch_holds_them(tmp_path, capsys):
+    """The site build reads figures/ under `reading`: while a batch holds its lock, it waits, says so
+    in one line, and goes on once the batch is done."""
+    from analysis.batch.lock import batch_lock, reading
+
+    figures, read_at = tmp_path / "figures", []
+
+    def reader() -> None:
+        with reading(figures):
+            read_at.append(time.monotonic())
+
+    with batch_lock(tmp_path / "build", figures):
+        thread = threading.Thread(target=reader)
+        thread.start()
+        time.sleep(0.5)
+        assert read_at == []  # still waiting
+        released = time.monotonic()
+    thread.join(timeout=30)
+    assert read_at and read_at[0] >= released
+    assert "waiting for the batch writing" in capsys.readouterr().err
