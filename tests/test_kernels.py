@@ -152,5 +152,8 @@ def test_a_template_that_does_not_answer_is_given_up(tmp_path):
         silent.close()
     dead = Template(sys.executable, ["-c", "pass", "-c"], cwd=tmp_path)  # exits at once
     dead.process.wait()
-    with pytest.raises(TemplateFailed):
-        dead.fork([sys.executable, "-m", "ipykernel_launcher"], str(tmp_path), {}, None, timeout=5)
+    try:
+        with pytest.raises(TemplateFailed):
+            dead.fork([sys.executable, "-m", "ipykernel_launcher"], str(tmp_path), {}, None, timeout=5)
+    finally:
+        dead.close()

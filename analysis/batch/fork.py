@@ -177,6 +177,11 @@ class Template:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:  # a request still buffered for a template that is gone
+                pass
 
 
 def _become_kernel(request: dict, middle: int) -> None:
