@@ -47,9 +47,9 @@ PARALLEL := -n auto --dist loadfile
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest $(PARALLEL)
 
-CORE_TESTS := not browser and not server and not params and not publish
+CORE_TESTS := not browser and not server and not params and not publish and not batch
 
-test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish
+test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish, batch
 	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)"
 
 # Each Python of TEST_PYTHONS found on the PATH or under pyenv gets a venv of its own (.venv-3.X, set

@@ -80,6 +80,7 @@ def probe_in_a_batch(tmp_path: Path, fork: bool) -> dict:
     return probe
 
 
+@pytest.mark.batch
 @pytest.mark.skipif(not LINUX, reason="kernels are forked from a template on Linux only")
 def test_a_forked_kernel_is_a_launched_kernel_and_nothing_outlives_a_killed_batch(tmp_path):
     """Forking on and off, the probe sees the same: every pandas option and matplotlib setting, the
@@ -112,6 +113,7 @@ print(json.dumps(codes))
 """
 
 
+@pytest.mark.batch
 @pytest.mark.skipif(not LINUX, reason="kernels are forked from a template on Linux only")
 def test_a_forked_kernel_reports_its_real_exit_status(tmp_path):
     forked = json.loads(subprocess.run([sys.executable, "-c", FORK_SCRIPT], cwd=tmp_path, capture_output=True,

@@ -103,6 +103,7 @@ def test_another_python_or_library_version_reruns_every_run(tmp_path):
     assert stale_runs(root, {**environment(), "libraries_sha256": "0" * 64}) == runs
 
 
+@pytest.mark.batch
 def test_a_batch_in_another_environment_says_so_and_reruns(tmp_path):
     root = tiny_project(tmp_path, "runs:\n  - {name: tiny, notebook: tiny.ipynb, figures: [f]}\n")
     first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
@@ -304,6 +305,7 @@ def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
     assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
 
 
+@pytest.mark.batch
 @pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGINT", 130)])
 def test_a_stopped_batch_says_so_publishes_nothing_more_and_leaves_no_process(tmp_path, sig, code):
     import signal
