@@ -151,7 +151,7 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
               flush=True)
     manifest = read_manifest(paths.figures)
     data, inputs = data_hash(paths.data), inputs_of(selected, paths)
-    todo = selected if force else out_of_date(selected, paths, env)
+    todo = list(selected) if force else out_of_date(selected, paths, env)
     # Longest first, so the runs left at the end are short and no worker waits long for the last one;
     # a run's figures are most of its time.
     todo.sort(key=lambda r: len(r.figures), reverse=True)

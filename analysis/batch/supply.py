@@ -142,7 +142,9 @@ class KernelSupply:
         parts = split_command([resolve_python(argv[0]), *argv[1:]])
         self.template: Template | None = None
         # Started now; it imports while the worker gets ready, and forks every kernel of this worker.
-        if parts is not None and forking_wanted() and adopt_orphans() and use_fork_provisioner():
+        # The provisioner also sends every kernel's own log to a file, forked or launched.
+        registered = use_fork_provisioner()
+        if parts is not None and registered and forking_wanted() and adopt_orphans():
             self.template = Template(parts[0], parts[1], cwd=self.folder)
         self.spare = None
         self.stopping: list = []
