@@ -107,8 +107,8 @@ def replace_block(text: str, begin: str, end: str, body: str, where: str) -> str
     """``text`` with the lines between the ``begin`` and ``end`` markers replaced by ``body``."""
     if begin not in text or end not in text:
         missing = " and ".join(m for m in (begin, end) if m not in text)
-        raise DocsError(f"{where}: marker {missing} not found: put the generated section between the lines "
-                        f"{begin} and {end}")
+        raise DocsError(f"{where}: marker {missing} not found: `make docs` writes its section between the two "
+                        "marker lines; add them as the project's README has them")
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n{body}{end}{tail}"

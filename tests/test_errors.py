@@ -130,7 +130,7 @@ def test_docs_on_a_readme_without_markers(tmp_path):
     done = cli("docs", "--readme", str(readme), "--data", str(DATA))
     assert done.returncode == INVALID
     line = one_line(done)
-    assert line.startswith(f"error: {readme}: marker <!-- ") and "not found: put the generated section between" in line
+    assert line.startswith(f"error: {readme}: marker <!-- ") and "not found: `make docs` writes its section between the two marker lines" in line
     assert readme.read_text(encoding="utf-8") == "# A README with no generated sections\n"
 
 
