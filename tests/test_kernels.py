@@ -159,3 +159,44 @@ def test_a_template_that_does_not_answer_is_given_up(tmp_path):
             dead.fork([sys.executable, "-m", "ipykernel_launcher"], str(tmp_path), {}, None, timeout=5)
     finally:
         dead.close()
+
+
+FALLBACK_SCRIPT = """
+import subprocess, sys
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_core.utils import run_sync
+from analysis.batch import fork, supply
+
+assert supply.use_fork_provisioner()
+argv = KernelSpecManager().get_kernel_spec(supply.kernel_name()).argv
+python, options, _ = fork.split_command([supply.resolve_python(argv[0]), *argv[1:]])
+silent = fork.Template.__new__(fork.Template)  # alive, but never answers
+silent.python, silent.options = python, options
+silent.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+fork.ANSWER_TIMEOUT = 1
+
+class Worker:
+    template = silent
+
+supply._supply = Worker()
+manager = supply.kernel_manager_class()(kernel_name=supply.kernel_name())
+run_sync(manager.start_kernel)()
+try:
+    launched = type(manager.provisioner.process).__name__
+    alive = run_sync(manager.is_alive)()
+    print(launched, alive, supply._supply.template, silent.process.poll() is not None)
+finally:
+    run_sync(manager.shutdown_kernel)(now=True)
+"""
+
+
+@pytest.mark.batch
+@pytest.mark.skipif(not LINUX, reason="kernels are forked from a template on Linux only")
+def test_a_template_that_fails_falls_back_to_launching_kernels(tmp_path):
+    done = subprocess.run([sys.executable, "-c", FALLBACK_SCRIPT], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Popen", "True", "None", "True"]  # launched, alive; template given up and stopped
+    assert ("warning: the kernel template did not answer within 1 s; this worker launches its kernels the usual way "
+            "from now on") in done.stderr

@@ -147,12 +147,14 @@ class Template:
                 and self.process.poll() is None)
 
     def fork(self, kernel_cmd: list[str], cwd: str, env: dict[str, str], log: str | None,
-             timeout: float = ANSWER_TIMEOUT) -> ForkedKernel:
+             timeout: float | None = None) -> ForkedKernel:
         """A new kernel running ``kernel_cmd`` in ``cwd`` with ``env``, its stdout and stderr going to ``log``.
 
         Raises :class:`TemplateFailed` if the template does not answer within ``timeout`` seconds,
-        has exited, or answers anything but a process id of ours.
+        has exited, or answers anything but a process id of ours (``timeout`` defaults to
+        :data:`ANSWER_TIMEOUT`).
         """
+        timeout = ANSWER_TIMEOUT if timeout is None else timeout
         parts = split_command(kernel_cmd)
         assert parts is not None
         request = {"args": parts[2], "cwd": cwd, "env": env, "log": log, "parent": os.getpid()}
