@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
-# The pins install from wheels on Python 3.11 to 3.14; only 3.11 is tested (see the README).
+# The pins install from wheels on Python 3.11 to 3.14; 3.11, 3.12 and 3.13 are tested (`make test-pythons`).
 PYTHONS := 3.11 3.12 3.13 3.14
 PYTHON ?= $(shell for v in $(PYTHONS); do command -v python$$v && exit; done; command -v python3)
 VENV := .venv
@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 KERNEL := port-inquests
 
-.PHONY: help setup figures test test-core test-deep validate gaps lab bench docs clean db serve lint
+.PHONY: help setup figures test test-core test-deep test-pythons validate gaps lab bench docs clean db serve lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -47,9 +47,9 @@ PARALLEL := -n auto --dist loadfile
 test: $(READY) ## run every test: data, library, CLI, environment parity, notebooks (nbval), stale outputs
 	$(PY) -m pytest $(PARALLEL)
 
-CORE_TESTS := not browser and not server and not params and not publish and not release
+CORE_TESTS := not browser and not server and not params and not publish and not release and not batch
 
-test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish, release
+test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish, release, batch
 	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)"
 
 test-deep: $(READY) ## the property tests with thousands of generated cases against the brute-force oracle (minutes)
@@ -63,6 +63,19 @@ lint: $(READY) ## ruff check, ruff format --check and mypy on analysis/ (the pin
 	  $(VENV)/bin/ruff format --check $(LINTED) || status=1; \
 	  $(VENV)/bin/mypy analysis || status=1; \
 	  exit $$status
+
+# Each Python of TEST_PYTHONS found on the PATH or under pyenv gets a venv of its own (.venv-3.X, set
+# up as .venv is) and runs the core suite; a Python not installed is named and skipped.
+TEST_PYTHONS ?= 3.11 3.12 3.13
+test-pythons: ## run the core tests under each installed Python 3.11-3.13, each in its own .venv-3.X
+	@set -e; ran=""; for v in $(TEST_PYTHONS); do \
+	  py=""; for c in $$(command -v python$$v) $$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python$$v 2>/dev/null | sort -Vr); do \
+	    if [ "$$($$c -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = $$v ]; then py=$$c; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then echo "Python $$v: not installed, skipped"; continue; fi; \
+	  echo "== Python $$v ($$py): core tests in .venv-$$v"; \
+	  $(MAKE) --no-print-directory VENV=.venv-$$v PYTHON=$$py test-core; ran="$$ran $$v"; \
+	done; echo "core tests passed on Python$$ran"
 
 validate: $(READY) ## check the data package
 	$(PY) -m analysis validate data

@@ -1,6 +1,9 @@
 """Command line: ``python -m analysis {validate,gaps,figures,run,changes,docs,db,export,site} ...``.
 
-Exit codes: 0 success; 1 invalid data or a failed run; 2 a missing or unreadable input.
+Exit codes (docs/batch.md lists every error): 0 success; 1 invalid input (data, runs.yaml, README
+markers, committed outputs the site cannot use) or a failed run; 2 a missing or unreadable input;
+128 + the signal's number when a batch is stopped (130 for Ctrl-C, 143 for SIGTERM). Every error a
+user can cause is one line (or one line per data problem) on standard error, never a traceback.
 Heavy libraries are imported inside each command so ``--help`` and a no-op ``run`` stay fast.
 """
 
@@ -17,6 +20,14 @@ EXIT_MISSING = 2
 IDENTIFIED_BY_CHOICES = ("jury", "jury:explicit", "jury+coroner", "jury+coroner:explicit", "all")
 
 
+class UsageError(Exception):
+    """A command cannot do what was asked with what it was given; the message says what to do."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -30,6 +41,26 @@ def main(argv: list[str] | None = None) -> int:
     except DataMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MISSING
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        where = exc.filename if exc.filename is not None else "input"
+        print(f"error: {where}: {exc.strerror or exc} (check the path, or run from the project's folder)",
+              file=sys.stderr)
+        return EXIT_MISSING
+    except Exception as exc:
+        # The errors each command documents as a user's to fix, by type name, so the command line
+        # imports none of their modules up front.
+        if type(exc).__name__ in USER_ERRORS:
+            print(f"error: {exc}", file=sys.stderr)
+            return USER_ERRORS[type(exc).__name__]
+        raise
+
+
+#: Exceptions whose message is already one line saying what is wrong and what to do, and their exit status.
+USER_ERRORS = {"RunsError": EXIT_INVALID, "RunsMissing": EXIT_MISSING, "SiteError": EXIT_INVALID,
+               "DocsError": EXIT_INVALID, "PublishError": EXIT_INVALID}
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -127,14 +158,11 @@ def _figures(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.runs import RunsError, run_batch
+    from analysis.batch.batch import run_batch
 
-    try:
-        return run_batch(names=args.names, force=args.force, jobs=args.jobs, root=args.root,
-                         figures_dir=args.figures_dir, notebooks_dir=args.notebooks_dir, build_dir=args.build_dir)
-    except RunsError as exc:  # a malformed runs.yaml or matrix: refused before any kernel starts
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+    # A missing or malformed runs.yaml is refused (RunsError, one line) before any kernel starts.
+    return run_batch(names=args.names, force=args.force, jobs=args.jobs, root=args.root,
+                     figures_dir=args.figures_dir, notebooks_dir=args.notebooks_dir, build_dir=args.build_dir)
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -157,6 +185,9 @@ def _db(args: argparse.Namespace) -> int:
 def _changes(args: argparse.Namespace) -> int:
     from analysis.changes import data_sha256, default_old_revision, diff_revisions, release_problems, render
 
+    if not (args.root / "data" / "datapackage.json").is_file():
+        raise UsageError(f"{args.root}: not a project (no data/datapackage.json); run from the project's folder "
+                         "or pass --root", EXIT_MISSING)
     if args.hash:
         print(data_sha256(args.root / "data"))
         return 0
@@ -228,7 +259,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m analysis",
         description="Check a sourced record of missed opportunities before a series of deaths, compute gaps, "
                     "and regenerate figures.",
-        epilog="Exit codes: 0 ok, 1 invalid data or failed run, 2 missing or unreadable input.",
+        epilog="Exit codes: 0 ok, 1 invalid input or a failed run, 2 missing or unreadable input, "
+               "130/143 batch stopped by Ctrl-C/SIGTERM (docs/batch.md).",
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 

@@ -120,6 +120,8 @@ def load_case(data_dir: str | Path = "data") -> Case:
         check_citations(data_dir, tables, rows, problems, complete=citations_complete(data_dir))
     info = read_case_info(data_dir)
     _check_case_info(data_dir, info, rows, problems)
+    if "events" not in unusable and info.series_end_event is None:  # else _check_case_info checks the named event
+        _check_series_end(data_dir, tables, rows, problems)
     if problems:
         raise DataError(problems)
     frames = {name: _frame(tables[name], rows[name]) for name in tables}
@@ -332,6 +334,19 @@ def _check_later_interval(where: str, line: int, row: Row, first: tuple[str, str
         problems.append(Problem(where, line, close_end,
                                 f"{row[close_end]} is before {end} {row[end]} (a chance cannot close before it "
                                 f"arose: narrow {end} to {row[close_end]} at the latest, or correct {close_end})"))
+#: The event that ends the series: the gap analysis counts to it (today, an events row of this kind).
+SERIES_END_KIND = "arrest"
+
+
+def _check_series_end(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
+    """The event that ends the series exists, so ``validate`` and the rules that count to it agree.
+
+    One small rule, easy to re-point when the case's metadata names that event instead.
+    """
+    if not any(row.get("kind") == SERIES_END_KIND for _, row in rows["events"]):
+        problems.append(Problem(str(data_dir / tables["events"].path), 1, "kind",
+                                f"no event of kind {SERIES_END_KIND!r}: the gap analysis counts to the event that "
+                                "ends the series (the final arrest); add it, with its source"))
 
 
 def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:

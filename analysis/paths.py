@@ -7,7 +7,7 @@ the project root reads the project's ``data/`` and writes inside the project, an
 ``../data`` beside the clone changes nothing. Only an absolute path points elsewhere.
 
 The notebooks' folder is this project's ``notebooks/``, unless the batch runs a staged copy
-(``analysis.runs``), which names its staging folder in :data:`NOTEBOOKS_ENV`.
+(``analysis.batch``), which names its staging folder in :data:`NOTEBOOKS_ENV`.
 """
 
 from __future__ import annotations

@@ -210,19 +210,15 @@ def read_case_info(data_dir: Path) -> CaseInfo:
     return CaseInfo(**{**defaults, **raw})
 
 
-def data_hash(data_dir: Path, tables: tuple[str, ...] = ()) -> str:
-    """SHA-256 over the descriptor and the CSVs of ``tables`` (every CSV if empty), names and bytes.
+def data_hash(data_dir: Path) -> str:
+    """SHA-256 over the descriptor and every CSV of ``data_dir``, names and bytes.
 
-    The record's own fingerprint: CHANGES.md records it for each data version, and the batch
-    re-runs a notebook only when the hash of the tables it reads (or the schema) changes.
+    The record's own fingerprint: CHANGES.md records it for each data version, and every batch run
+    depends on it (a notebook's outputs can show any table: notebook 01 prints source links).
     """
     data_dir = Path(data_dir)
-    wanted = [data_dir / f"{t}.csv" for t in tables] if tables else sorted(data_dir.glob("*.csv"))
-    missing = [p.name for p in wanted if not p.is_file()]
-    if missing:
-        raise ValueError(f"{data_dir}: no table file {', '.join(missing)} (check the tables named for it)")
     digest = hashlib.sha256()
-    for path in [data_dir / "datapackage.json", *sorted(wanted)]:
+    for path in [data_dir / "datapackage.json", *sorted(data_dir.glob("*.csv"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -28,12 +28,13 @@ class Repetition:
     reran: str
     floor_split: tuple[float, float]
     full_split: tuple[float, float]
+    launched: Timed  # full, with every kernel launched the usual way (PORT_FORK_KERNELS=0)
 
 
 
 def count_runs(root: Path) -> int:
     """Number of runs in the copy's notebooks/runs.yaml, a matrix counted as its combinations."""
-    from analysis.runs import RUNS_FILE, read_runs
+    from analysis.batch.spec import RUNS_FILE, read_runs
 
     return len(read_runs(root / RUNS_FILE))
 
@@ -71,7 +72,7 @@ def worker_count(runs: int) -> int:
 
 
 def floor_batch(root: Path, count: int) -> None:
-    """Execute ``count`` runs of the trivial notebook through ``analysis.runs.execute`` in forked workers.
+    """Execute ``count`` runs of the trivial notebook through ``analysis.batch.batch.execute`` in forked workers.
 
     Same staging, kernel, kernel manager class, papermill options and worker count as
     ``run_batch``, but without its kernel supply: papermill starts each run's kernel, waits for it
@@ -81,11 +82,13 @@ def floor_batch(root: Path, count: int) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from analysis.runs import Paths, Run, _kernel_name, execute
+    from analysis.batch.batch import Paths, execute
+    from analysis.batch.spec import Run
+    from analysis.batch.supply import kernel_name
 
     paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
     runs = [Run(name=f"floor-{i}", notebook=FLOOR_NOTEBOOK, figures=("floor",)) for i in range(1, count + 1)]
-    kernel = _kernel_name()
+    kernel = kernel_name()
     import papermill  # noqa: F401  # once in the parent, inherited by the forked workers, as run_batch does
 
     with ProcessPoolExecutor(max_workers=worker_count(count), mp_context=multiprocessing.get_context("fork")) as pool:
@@ -192,5 +195,8 @@ def run_repetition(root: Path, workdir: Path, k: int, runs: int, env: dict) -> R
     progress(f"repetition {k}: no-op, one change")
     noop = run_noop(root, state, env)
     change, reran = run_one_change(root, state, env)
-    return Repetition(floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split)
+    progress(f"repetition {k}: full, kernels launched the usual way (PORT_FORK_KERNELS=0)")
+    launched = run_full(root, workdir / f"launched-{k}", {**env, "PORT_FORK_KERNELS": "0"})
+    return Repetition(floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split,
+                      launched)
 

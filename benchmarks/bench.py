@@ -101,6 +101,7 @@ def batch_rows(runs: int, repetitions: list[Repetition]) -> list[Row]:
     peak = lambda name: max(getattr(r, name).peak_rss_mib for r in repetitions)  # noqa: E731
     ratios = [r.full.seconds / r.floor.seconds for r in repetitions]
     change_ratios = [r.change.seconds / r.full.seconds for r in repetitions]
+    launched_ratios = [r.launched.seconds / r.floor.seconds for r in repetitions]
     ratio, change_ratio = statistics.median(ratios), statistics.median(change_ratios)
     noop = statistics.median(seconds("noop"))
     listed = lambda values: ", ".join(f"{v:.3f}" for v in values)  # noqa: E731
@@ -114,6 +115,9 @@ def batch_rows(runs: int, repetitions: list[Repetition]) -> list[Row]:
         Row("one-change", seconds("change"), peak("change"), ratio=change_ratio, target="one-change/full <= 1",
             met=change_ratio <= 1, note=f"ratio one-change/full; per repetition {listed(change_ratios)}; "
                                         f"re-ran {reran} runs"),
+        Row("full, no fork", seconds("launched"), peak("launched"), ratio=statistics.median(launched_ratios),
+            note="what forking kernels saves: full with PORT_FORK_KERNELS=0 (every kernel launched the usual way), "
+                 f"ratio to the floor; per repetition {listed(launched_ratios)}"),
     ]
 
 
@@ -163,7 +167,7 @@ def measure(root: Path, workdir: Path, args: argparse.Namespace) -> tuple[list[R
                  timed_row("set-up (pip)", pip, "`python -m venv` + `pip install -r requirements.txt -c constraints.txt -e .`")]
     progress("import times")
     imports = "\n\n".join([import_section("import papermill", *import_cost("papermill", root, env)),
-                            import_section("import analysis.runs", *import_cost("analysis.runs", root, env))])
+                            import_section("import analysis.batch.batch", *import_cost("analysis.batch.batch", root, env))])
     sections = [("Where the batch time goes", breakdown_section(repetitions)),
                 ("Import costs (`python -X importtime`, one run each)", imports)]
     if failed:
@@ -182,10 +186,10 @@ def method_notes(stamp: str, repeat: int) -> list[str]:
         "as working directory, not through make.",
         "PYTHONPATH starts with the copy so kernels import the copied `analysis`, not the editable install.",
         "floor: a notebook that imports pandas and matplotlib and saves one 2x2-inch PNG, executed once per run "
-        "in runs.yaml through `analysis.runs.execute` (same staging, kernel, IPC kernel manager, papermill "
+        "in runs.yaml through `analysis.batch.batch.execute` (same staging, kernel, IPC kernel manager, papermill "
         "options) in forked workers with papermill imported once in the parent, as `run_batch` does; papermill "
         "starts, awaits and shuts down each kernel itself. The batch starts each worker's next kernel while the "
-        "current run executes (`analysis.runs.KernelSupply`): that overlap is part of what full measures.",
+        "current run executes (`analysis.batch.supply.KernelSupply`): that overlap is part of what full measures.",
         "full: `analysis run` into new, empty figures, notebooks and build directories (no manifest).",
         "no-op: `analysis run` again on the state the full run left. one-change: then the first letter of "
         "the first summary in data/events.csv is changed and `analysis run` brings that state up to date; "

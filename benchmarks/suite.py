@@ -7,7 +7,7 @@ from pathlib import Path
 
 from common import VENV_PYTHON, Timed, run_measured
 
-CORE = "not browser and not server and not params and not publish"  # the Makefile's CORE_TESTS
+CORE = "not browser and not server and not params and not publish and not batch"  # the Makefile's CORE_TESTS
 PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # the Makefile's PARALLEL
 
 

@@ -10,7 +10,6 @@ the other tests run while it works.
 from __future__ import annotations
 
 import csv
-import fcntl
 import json
 import os
 import shutil
@@ -156,6 +155,8 @@ class Regeneration:
         self.folder = shared / "regeneration"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen | None = None
+        import fcntl  # Unix only: imported where used, so the other tests collect anywhere
+
         with open(self.folder / "start.lock", "a+", encoding="utf-8") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if (self.folder / "batch.log").exists():

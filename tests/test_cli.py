@@ -79,9 +79,13 @@ def test_gaps_csv_has_one_row_per_opportunity():
     done = cli("gaps", "--format", "csv")
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert [r["opportunity_id"] for r in rows] == sorted(
-        load_case(DATA).opportunities.sort_values(["date_earliest", "date_latest", "opportunity_id"])["opportunity_id"],
-        key=[r["opportunity_id"] for r in rows].index)
+    # The order the table promises: earliest day the opportunity may have arisen, then latest, then id,
+    # read here from the CSV itself (ISO dates sort as text), not from the library.
+    with open(DATA / "opportunities.csv", encoding="utf-8", newline="") as fh:
+        expected = sorted(csv.DictReader(fh), key=lambda r: (r["date_earliest"], r["date_latest"], r["opportunity_id"]))
+    assert [r["opportunity_id"] for r in rows] == [r["opportunity_id"] for r in expected]
+    dates = [(r["date_earliest"], r["date_latest"]) for r in rows]
+    assert dates == sorted(dates) and len(set(dates)) > 1  # the printed dates themselves ascend
     assert len(rows) == len(load_case(DATA).opportunities)
     taylor = [r for r in rows if r["investigation"] == "taylor"]
     assert taylor and all(r["next_death"] == "" and r["gap_days_min"] == "" for r in taylor)

@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
 from analysis import load_case, plots
-from analysis.runs import RUNS_FILE, read_runs
+from analysis.batch.spec import RUNS_FILE, read_runs
 from conftest import DATA, ROOT
 
 

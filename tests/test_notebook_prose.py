@@ -9,7 +9,7 @@ import papermill
 import pytest
 
 from analysis.gaps import IDENTIFIED_BY
-from analysis.runs import RUNS_FILE, read_runs
+from analysis.batch.spec import RUNS_FILE, read_runs
 from conftest import ROOT
 
 PUBLISHED = [run.notebook for run in read_runs(ROOT / RUNS_FILE) if run.publish]

@@ -4,7 +4,7 @@ The fresh executions are the session's one regeneration (``regenerated`` in conf
 each notebook runs once per test session. The comparison is nbval's own
 (``IPyNbCell.compare_outputs``, with nbval's default skips, its cell tags and comment markers,
 and tests/nbval-sanitize.cfg), so a failure reads exactly as ``pytest --nbval`` would print it.
-The byte-for-byte comparison of the same notebooks is in test_runs.py.
+The byte-for-byte comparison of the same notebooks is in test_outputs.py.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import pytest
 from nbval.plugin import (IPyNbCell, coalesce_streams, find_comment_markers, find_metadata_tags,
                           get_sanitize_patterns, nocolors)
 
-from analysis.runs import RUNS_FILE, read_runs
+from analysis.batch.spec import RUNS_FILE, read_runs
 from conftest import ROOT
 
 PUBLISHED = [run.notebook for run in read_runs(ROOT / RUNS_FILE) if run.publish]
-# nbval's skip list without --nbdime (IPyNbFile.__init__): images are compared in test_runs.py, byte for byte.
+# nbval's skip list without --nbdime (IPyNbFile.__init__): images are compared in test_outputs.py, byte for byte.
 SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
                 "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
 

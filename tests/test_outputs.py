@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from analysis.runs import RUNS_FILE, Paths, code_hash, data_hash, read_manifest, read_runs, run_inputs_hash
+from analysis.batch.manifest import code_hash, read_manifest, run_inputs_hash
+from analysis.schema import data_hash
+from analysis.batch.spec import RUNS_FILE, read_runs
 from conftest import ROOT, processes_in
 
 STALE = "committed outputs are stale: run `make figures` and commit figures/ and notebooks/"
@@ -14,13 +16,11 @@ STALE = "committed outputs are stale: run `make figures` and commit figures/ and
 
 def test_manifest_matches_current_inputs():
     """Fast check: every run's recorded input hash equals the hash of today's notebook, data and code."""
-    paths = Paths(root=ROOT, figures=ROOT / "figures", notebooks=ROOT / "notebooks", build=ROOT / "build")
-    manifest = read_manifest(paths.figures)
-    code = code_hash(ROOT)
+    manifest = read_manifest(ROOT / "figures")
+    code, data = code_hash(ROOT), data_hash(ROOT / "data")
     for run in read_runs(ROOT / RUNS_FILE):
-        data = data_hash(ROOT / "data", run.tables)
         recorded = manifest["runs"].get(run.name, {}).get("inputs_sha256")
-        assert recorded == run_inputs_hash(run, paths, data, code), f"run {run.name!r}: {STALE}"
+        assert recorded == run_inputs_hash(run, ROOT / "notebooks", data, code), f"run {run.name!r}: {STALE}"
         for name in run.figures:
             assert manifest["figures"][name]["data_sha256"] == data
 
@@ -52,7 +52,7 @@ def test_published_notebooks_ran_top_to_bottom():
 
 
 def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
-    """Kernels started ahead of their run (analysis.runs.KernelSupply) are never shared or reused:
+    """Kernels started ahead of their run (analysis.batch.supply.KernelSupply) are never shared or reused:
     in every executed run, counting starts at 1 and goes up by one per cell (a kernel that had run
     anything before would count on from there); and once the batch is over, no process of ours
     still has its working directory in the batch's folders (a kernel left behind would)."""

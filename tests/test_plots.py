@@ -14,7 +14,7 @@ from analysis import load_case, save_figure
 from analysis import plots
 from analysis.gaps import gap_table
 from analysis.style import RC, house_style
-from conftest import DATA
+from conftest import DATA, opportunity, write_package
 
 
 @pytest.fixture(scope="module")
@@ -168,14 +168,22 @@ def test_findings_matrix_fills_one_square_per_attribution(case):
     assert len(ax.get_yticklabels()) == len(case.opportunities)
 
 
-def test_cumulative_chart_counts_by_the_timelines_date_rule(case):
-    fig = plots.cumulative_chart(case, start=None, end=None)
-    top, bottom = fig.axes
-    ends = sorted(line.get_ydata()[-1] for line in top.lines)
-    opps = case.opportunities
-    # Lower edge: counted from each opportunity's latest day; upper: from its earliest day.
-    assert ends == [int((opps["date_latest"] <= case.final_arrest).sum()), int((opps["date_earliest"] <= case.final_arrest).sum())]
-    assert max(line.get_ydata()[-1] for line in bottom.lines if len(line.get_ydata()) > 2) == 4
+def test_cumulative_chart_counts_by_the_timelines_date_rule(tmp_path):
+    """On a hand-made case where the two edges disagree, the counts are the ones worked out by hand:
+    an opportunity counts on the upper edge from its earliest day, on the lower from its latest."""
+    data = write_package(tmp_path / "data", opportunities=[
+        opportunity("op-x-01", "2014-07-01", "2014-07-01", "walgate"),
+        opportunity("op-x-02", "2014-08-01", "2014-09-30", "walgate"),
+        opportunity("op-x-03", "2015-10-10", "2015-10-20", "walgate"),  # may have arisen after the arrest (15 Oct)
+    ])
+    fig = plots.cumulative_chart(load_case(data), start=None, end=None)
+    top, _ = fig.axes
+    lower, upper = sorted((line for line in top.lines if len(line.get_ydata()) > 2), key=lambda l: l.get_ydata()[-1])
+    days = list(pd.to_datetime(lower.get_xdata()))
+    assert (days[0], days[-1]) == (pd.Timestamp("2014-07-01"), pd.Timestamp("2015-10-15"))  # to the arrest
+    on = days.index(pd.Timestamp("2014-08-15"))  # op-x-02 may have arisen by then, or not yet
+    assert (lower.get_ydata()[on], upper.get_ydata()[on]) == (1, 2)
+    assert (lower.get_ydata()[-1], upper.get_ydata()[-1]) == (2, 3)
 
 
 def test_same_data_same_bytes(saved, tmp_path):

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analysis.runs import RUNS_FILE, read_runs
+from analysis.batch.spec import RUNS_FILE, read_runs
 from analysis.schema import read_tables
 from conftest import DATA, ROOT
 

@@ -1,8 +1,10 @@
-"""The batch machinery: incremental runs, matrices, failures contained, locks, kernels that start new and
-die with the batch. (That the committed outputs are current is tests/test_outputs.py.)"""
+"""The batch machinery: incremental runs, what makes a run stale, matrices, failures contained, locks.
+(Publishing is tests/test_publish.py; kernels tests/test_kernels.py; runs.yaml's schema and the other
+one-line errors tests/test_errors.py; that the committed outputs are current tests/test_outputs.py.)"""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -12,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.runs import RUNS_FILE, Paths, code_hash, data_hash, read_manifest, read_runs, run_inputs_hash
-from conftest import ROOT, processes_in
+from analysis.batch.batch import Paths, out_of_date
+from analysis.batch.manifest import environment, write_environment
+from analysis.batch.spec import RUNS_FILE, RunsError, read_runs
+from conftest import ROOT
 
 def make_project(tmp_path: Path) -> Path:
     """A copy of the project: library, data, notebooks and committed figures."""
@@ -54,12 +58,10 @@ def test_second_run_does_no_work(tmp_path):
     assert done.stdout.startswith("Nothing to do")
 
 
-def stale_runs(root: Path) -> list[str]:
+def stale_runs(root: Path, env: dict | None = None) -> list[str]:
+    """The runs a batch in the copy ``root`` would execute (in environment ``env``, default this one)."""
     paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
-    manifest = read_manifest(paths.figures)
-    code = code_hash(root)
-    return [r.name for r in read_runs(root / RUNS_FILE)
-            if manifest["runs"][r.name]["inputs_sha256"] != run_inputs_hash(r, paths, data_hash(root / "data", r.tables), code)]
+    return [r.name for r in out_of_date(read_runs(root / RUNS_FILE), paths, env or environment())]
 
 
 def test_changing_a_death_date_makes_every_run_stale(tmp_path):
@@ -67,18 +69,66 @@ def test_changing_a_death_date_makes_every_run_stale(tmp_path):
     assert stale_runs(root) == []
     victims = root / "data" / "victims.csv"
     victims.write_text(victims.read_text(encoding="utf-8").replace("2014-06-19", "2014-06-20", 1), encoding="utf-8")
-    assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]  # every notebook reads the victims
+    assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
 
 
-def test_changing_a_finding_reruns_only_the_runs_that_read_findings(tmp_path):
+@pytest.mark.parametrize("run, notebook", [("timeline", "01-case-timeline.ipynb"), ("findings", "03-official-findings.ipynb")])
+def test_a_corrected_source_url_reruns_the_notebooks_that_print_it(tmp_path, run, notebook):
+    """Notebooks 01 and 03 print source links: a corrected URL must re-run them (once it did not)."""
     root = make_project(tmp_path)
-    findings = root / "data" / "findings.csv"
-    text = findings.read_text(encoding="utf-8")
-    findings.write_text(text.replace("unlawfully killed", "unlawfully  killed", 1), encoding="utf-8")
-    # The timeline reads no findings; the gap runs do (official credits), as do notebooks 03-06.
+    sources = root / "data" / "sources.csv"
+    shown = (root / "notebooks" / notebook).read_text(encoding="utf-8")
+    url = next(row["url"] for row in csv.DictReader(sources.open(encoding="utf-8")) if row["url"] in shown)
+    sources.write_text(sources.read_text(encoding="utf-8").replace(url, url + "#corrected", 1), encoding="utf-8")
+    assert run in stale_runs(root)
+
+
+@pytest.mark.parametrize("table", sorted(p.stem for p in (ROOT / "data").glob("*.csv")) + ["datapackage"])
+def test_perturbing_any_table_reruns_every_run(tmp_path, table):
+    """A run depends on every table: no list to forget a table in."""
+    root = make_project(tmp_path)
+    path = root / "data" / (f"{table}.csv" if table != "datapackage" else "datapackage.json")
+    path.write_bytes(path.read_bytes() + b"\n")
+    assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
+
+
+def test_another_python_or_library_version_reruns_every_run(tmp_path):
+    """The environment of the last complete batch is kept in build/; any change re-runs every run."""
+    root = make_project(tmp_path)
     runs = [r.name for r in read_runs(root / RUNS_FILE)]
-    assert stale_runs(root) == [name for name in runs if name != "timeline"]
-    assert "gaps-sweep-found-jury" in runs and len(runs) == 11
+    assert stale_runs(root) == []  # a new clone trusts its committed outputs
+    write_environment(root / "build", environment())
+    assert stale_runs(root) == []
+    assert stale_runs(root, {**environment(), "python": "cpython 3.99"}) == runs
+    assert stale_runs(root, {**environment(), "libraries_sha256": "0" * 64}) == runs
+
+
+@pytest.mark.batch
+def test_a_batch_in_another_environment_says_so_and_reruns(tmp_path):
+    root = tiny_project(tmp_path, "runs:\n  - {name: tiny, notebook: tiny.ipynb, figures: [f]}\n")
+    first = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    recorded = json.loads((root / "build" / "environment.json").read_text(encoding="utf-8"))
+    assert recorded == environment()
+    write_environment(root / "build", {**recorded, "python": "cpython 3.99"})
+    second = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith(f"The environment changed since the last batch here (python cpython 3.99 -> "
+                                    f"{recorded['python']}): every run re-runs.\nRunning 1 of 1 run(s)")
+    assert json.loads((root / "build" / "environment.json").read_text(encoding="utf-8")) == recorded
+
+
+def test_an_upgraded_library_changes_the_environment(tmp_path):
+    from analysis.batch.manifest import installed_libraries
+
+    site = tmp_path / "site-packages"
+    (site / "pandas-2.2.3.dist-info").mkdir(parents=True)
+    (site / "pip-24.0.dist-info").mkdir()  # installers do not count
+    (site / "port_inquests_analysis-0.1.0.dist-info").mkdir()  # nor the project, hashed by its files
+    assert installed_libraries([str(site)]) == ["pandas==2.2.3"]
+    (site / "pandas-2.2.3.dist-info").rename(site / "pandas-2.3.0.dist-info")
+    assert installed_libraries([str(site)]) == ["pandas==2.3.0"]
+    assert "pandas==" + __import__("pandas").__version__ in installed_libraries()  # this environment's own
 
 
 def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
@@ -96,21 +146,8 @@ def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
 def test_a_figure_overwritten_by_hand_makes_its_run_stale(tmp_path):
     root = make_project(tmp_path)
     assert stale_runs(root) == []
-    paths = Paths(root=root, figures=root / "figures", notebooks=root / "notebooks", build=root / "build")
-    manifest = read_manifest(paths.figures)
-    runs = {r.name: r for r in read_runs(root / RUNS_FILE)}
-
-    def up_to_date(name: str) -> bool:
-        from analysis.runs import is_up_to_date
-
-        run = runs[name]
-        return is_up_to_date(run, manifest, run_inputs_hash(run, paths, data_hash(root / "data", run.tables),
-                                                            code_hash(root)), paths)
-
-    assert up_to_date("gaps")
     (root / "figures" / "gaps-to-next-death.png").write_bytes(b"not the committed figure")
-    assert not up_to_date("gaps")
-    assert up_to_date("timeline")
+    assert stale_runs(root) == ["gaps"]
 
 
 # --- matrix runs ------------------------------------------------------------------------------
@@ -147,7 +184,6 @@ MATRIX = """runs:
       basis: [death, found]
       who: [jury+coroner, all]
     parameters: {figure: "fig-{basis}-{who}"}
-    tables: [victims]
     figures: ["fig-{basis}-{who}"]
 """
 
@@ -160,7 +196,7 @@ def test_matrix_expands_to_named_runs_with_their_parameters(tmp_path):
     first = runs[0]
     assert first.parameters == {"figure": "fig-death-jury-coroner", "basis": "death", "who": "jury+coroner"}
     assert first.figures == ("fig-death-jury-coroner",)
-    assert all(r.tables == ("victims",) and not r.publish for r in runs)
+    assert not any(r.publish for r in runs)
 
 
 @pytest.mark.parametrize("matrix, parameters, figures, message", [
@@ -175,8 +211,6 @@ def test_matrix_expands_to_named_runs_with_their_parameters(tmp_path):
     ("{who: [jury+coroner, jury coroner]}", "{}", '["f-{who}"]', "'who' lists values that give the same name"),
 ])
 def test_malformed_matrix_is_refused_naming_the_run(tmp_path, matrix, parameters, figures, message):
-    from analysis.runs import RunsError
-
     root = tiny_project(tmp_path, f"runs:\n  - name: sweep\n    notebook: tiny.ipynb\n    matrix: {matrix}\n"
                                   f"    parameters: {parameters}\n    figures: {figures}\n")
     with pytest.raises(RunsError) as caught:
@@ -193,9 +227,7 @@ def test_derived_name_clashing_with_another_run_is_refused_before_any_kernel(tmp
 
 
 def test_published_matrix_is_refused(tmp_path):
-    from analysis.runs import RunsError
-
-    root = tiny_project(tmp_path, MATRIX.replace("    tables:", "    publish: true\n    tables:"))
+    root = tiny_project(tmp_path, MATRIX.replace("    figures:", "    publish: true\n    figures:"))
     with pytest.raises(RunsError, match="run 'sweep': matrix: a matrix run cannot be published"):
         read_runs(root / RUNS_FILE)
 
@@ -214,6 +246,7 @@ def test_each_combination_is_incremental_on_its_own(tmp_path):
     assert "Running 1 of 2 run(s) on" in second.stdout and "1 up to date" in second.stdout
     assert "sweep-death-jury-coroner: ok" in second.stdout and "sweep-death-all: ok" not in second.stdout
     assert (root / "figures" / "fig-death-jury-coroner.svg").read_text() == "death jury+coroner"
+    assert len(list((root / "build" / "runs").glob("worker-*.kernel.log"))) == 1  # the first batch's log is gone
     third = subprocess.run([sys.executable, "-m", "analysis", "run"], cwd=root, capture_output=True, text=True, timeout=600)
     assert third.stdout.startswith("Nothing to do: 2 run(s) up to date")
 
@@ -265,84 +298,40 @@ def test_the_command_line_and_publishers_are_not_notebook_inputs(tmp_path):
     assert stale_runs(root) == []
     (root / "analysis" / "__main__.py").write_text("# a new subcommand\n", encoding="utf-8")
     (root / "analysis" / "publish" / "site.py").write_text("# a new page\n", encoding="utf-8")
+    (root / "analysis" / "batch" / "batch.py").write_text("# the batch itself\n", encoding="utf-8")
     assert stale_runs(root) == []
     with (root / "analysis" / "gaps.py").open("a", encoding="utf-8") as f:
         f.write("\n# a changed rule\n")
     assert stale_runs(root) == [r.name for r in read_runs(root / RUNS_FILE)]
-PROBE = """import json, os, sys
-probe = {"modules before the cell": sorted(m for m in ("pandas", "matplotlib", "analysis") if m not in sys.modules),
-         "working directory": os.getcwd(), "python path": sys.path, "argv0": os.path.basename(sys.argv[0]),
-         "own session": os.getsid(0) == os.getpid(), "MPLBACKEND": os.environ.get("MPLBACKEND"),
-         "parent": open(f"/proc/{os.getppid()}/cmdline", "rb").read().decode(errors="replace")}
-import pandas as pd
-import matplotlib
-from pandas._config.config import _registered_options
-probe["pandas options"] = {key: repr(pd.get_option(key)) for key in sorted(_registered_options)}
-probe["matplotlib settings"] = {key: repr(value) for key, value in sorted(matplotlib.rcParams.items())}
-probe["matplotlib backend"] = matplotlib.get_backend()
-open(OUT, "w").write(json.dumps(probe))
-"""
 
 
-def run_probe_in_a_new_kernel(tmp_path: Path, out: Path) -> dict:
-    """The probe, run by papermill in a kernel that jupyter_client launches as usual."""
-    import papermill
-
-    from analysis.runs import _kernel_name
-
-    folder = tmp_path / "launched" / "notebooks"
-    folder.mkdir(parents=True)
-    nb = json.loads(json.dumps(TINY_NOTEBOOK))
-    nb["cells"][1:] = [{"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
-                        "source": PROBE.replace("OUT", repr(str(out)))}]
-    (folder / "probe.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    papermill.execute_notebook(str(folder / "probe.ipynb"), str(folder / "out.ipynb"), cwd=str(folder),
-                               kernel_name=_kernel_name(), progress_bar=False)
-    return json.loads(out.read_text(encoding="utf-8"))
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked from a template on Linux only")
-def test_a_forked_kernel_starts_as_a_new_kernel_would_and_nothing_outlives_a_killed_batch(tmp_path):
-    """A kernel the batch forks from its template shows a notebook what a kernel that jupyter_client
-    starts anew shows it: every pandas option and matplotlib setting, the backend, its own session,
-    the launcher's argv and path, though the template imported pandas and matplotlib already.
-    Killing the batch (SIGKILL, mid-cell) takes its worker, the template and the kernel with it."""
+@pytest.mark.batch
+@pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_stopped_batch_says_so_publishes_nothing_more_and_leaves_no_process(tmp_path, sig, code):
     import signal
 
-    out = tmp_path / "probe.json"
+    from conftest import processes_in
+
+    started = tmp_path / "started"
     nb = json.loads(json.dumps(TINY_NOTEBOOK))
-    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
-                           "source": PROBE.replace("OUT", repr(str(out))) + "import time\ntime.sleep(120)\n"})
-    # The template imports pandas and matplotlib after its first fork: the probe is the second run.
-    root = tiny_project(tmp_path, "runs:\n  - {name: first, notebook: tiny.ipynb, figures: [f]}\n"
-                                  "  - {name: probe, notebook: probe.ipynb, figures: []}\n")
-    (root / "notebooks" / "probe.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--jobs", "1"], cwd=root,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while not out.exists() or not out.read_text(encoding="utf-8").endswith("}"):  # the cell is running
-            assert batch.poll() is None and time.monotonic() < deadline, "the run never started"
-            time.sleep(0.1)
-        assert len(processes_in(root / "build")) >= 3  # the worker, its template and the kernel
-    finally:
-        batch.send_signal(signal.SIGKILL)
-        batch.wait()
+    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "slow", "metadata": {}, "outputs": [],
+                           "source": f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(120)"})
+    root = tiny_project(tmp_path, "runs:\n  - {name: slow, notebook: slow.ipynb, figures: [f]}\n")
+    (root / "notebooks" / "slow.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (root / "figures").mkdir()
+    (root / "figures" / "f.svg").write_text("the previous figure", encoding="utf-8")
+    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run"], cwd=root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert batch.poll() is None and time.monotonic() < deadline, "the run never started"
+        time.sleep(0.05)
+    batch.send_signal(getattr(signal, sig))
+    _, err = batch.communicate(timeout=60)
+    assert batch.returncode == code
+    assert "interrupted: 0 run(s) finished and were published; slow left as they were" in err and "Traceback" not in err
+    assert (root / "figures" / "f.svg").read_text(encoding="utf-8") == "the previous figure"
     deadline = time.monotonic() + 30
     while processes_in(root / "build") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_in(root / "build") == set()
-    forked = json.loads(out.read_text(encoding="utf-8"))
-    assert "kernels.py" in forked.pop("parent")  # forked by the template, not launched the usual way
-    stage = forked.pop("working directory")
-    assert stage.startswith(str(root / "build" / "stage" / "worker-")) and stage.endswith("/notebooks")
-    launched = run_probe_in_a_new_kernel(tmp_path, tmp_path / "launched.json")
-    assert "kernels.py" not in launched.pop("parent")  # launched by jupyter_client from this process
-    launched.pop("working directory")
-    assert forked.pop("modules before the cell") == ["analysis"]  # the template imported pandas and matplotlib
-    assert launched.pop("modules before the cell") == ["analysis", "matplotlib", "pandas"]
-    path = forked.pop("python path")
-    assert path == launched.pop("python path") and not [entry for entry in path if str(tmp_path) in entry]
-    differ = {section: {k: (v, launched[section].get(k)) for k, v in values.items() if launched[section].get(k) != v}
-              for section, values in forked.items() if isinstance(values, dict)}
-    assert forked == launched, differ  # every pandas option and matplotlib setting, the backend, argv, session

@@ -38,7 +38,7 @@ from urllib.parse import quote
 import pandas as pd
 import sqlite_utils
 
-from analysis.atomic import write_atomic
+from analysis.atomic import replace_files, temporary_beside, write_atomic
 from analysis.citation import Record, built_from, cite_as, record
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
@@ -157,8 +157,17 @@ def build_database(data_dir: str | Path = "data", out: str | Path | None = None)
         finally:
             db.close()
 
-    write_atomic(metadata_path(out), lambda tmp: tmp.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8"))
-    write_atomic(out, write)
+    # Both files are written in full beside their targets, then renamed into place as one set: a
+    # failure or a kill while building leaves the previous database and metadata as they were.
+    tmp_db, tmp_metadata = temporary_beside(out), temporary_beside(metadata_path(out))
+    try:
+        tmp_db.unlink()  # sqlite-utils creates the file itself
+        write(tmp_db)
+        tmp_metadata.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+        replace_files({out: tmp_db, metadata_path(out): tmp_metadata})
+    finally:
+        tmp_db.unlink(missing_ok=True)
+        tmp_metadata.unlink(missing_ok=True)
     return out
 
 

@@ -33,6 +33,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from analysis.atomic import replace_dir
+from analysis.batch.lock import reading
 from analysis.citation import Record, built_from, cite_as, record
 from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
@@ -301,14 +303,9 @@ def build_site(root: str | Path = ".", out: str | Path = "site", data: str | Pat
         if not own:
             _draw_figures(case, site.figures_dir)
         _record_globals(site)
-        _build(site)
-        old = out.with_name(f".{out.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
+        with reading(root / "figures"):  # a batch publishing meanwhile is waited for: one consistent set
+            _build(site)
+        replace_dir(tmp, out)  # the old site or the new one at ``out``, whatever happens
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
