@@ -46,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
         where = exc.filename if exc.filename is not None else "input"
-        print(f"error: {where}: {exc.strerror or exc} (check the path, or run from the project's folder)",
-              file=sys.stderr)
+        print(
+            f"error: {where}: {exc.strerror or exc} (check the path, or run from the project's folder)", file=sys.stderr
+        )
         return EXIT_MISSING
     except Exception as exc:
         # The errors each command documents as a user's to fix, by type name, so the command line
@@ -59,8 +60,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: Exceptions whose message is already one line saying what is wrong and what to do, and their exit status.
-USER_ERRORS = {"RunsError": EXIT_INVALID, "RunsMissing": EXIT_MISSING, "SiteError": EXIT_INVALID,
-               "DocsError": EXIT_INVALID, "PublishError": EXIT_INVALID}
+USER_ERRORS = {
+    "RunsError": EXIT_INVALID,
+    "RunsMissing": EXIT_MISSING,
+    "SiteError": EXIT_INVALID,
+    "DocsError": EXIT_INVALID,
+    "PublishError": EXIT_INVALID,
+}
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -68,7 +74,9 @@ def _validate(args: argparse.Namespace) -> int:
     from analysis.schema import read_tables
 
     case = load_case(args.data_dir)
-    counts = ", ".join(f"{len(getattr(case, t))} {t}" for t in ("victims", "events", "opportunities", "findings", "sources"))
+    counts = ", ".join(
+        f"{len(getattr(case, t))} {t}" for t in ("victims", "events", "opportunities", "findings", "sources")
+    )
     if "citations" not in read_tables(args.data_dir):
         print(f"{args.data_dir}: valid ({counts})")
     else:
@@ -93,8 +101,11 @@ def _gaps(args: argparse.Namespace) -> int:
 
     case = load_case(args.data)
     if args.investigation is not None and args.investigation not in case.investigations:
-        print(f"error: --investigation: {args.investigation!r} is not an investigation of {args.data} "
-              f"(choose from {', '.join(case.investigations)})", file=sys.stderr)
+        print(
+            f"error: --investigation: {args.investigation!r} is not an investigation of {args.data} "
+            f"(choose from {', '.join(case.investigations)})",
+            file=sys.stderr,
+        )
         return EXIT_MISSING
     table = gap_table(case, basis=args.basis, identified_by=args.identified_by, investigation=args.investigation)
     if args.format == "csv":  # a missing value is an empty cell
@@ -115,16 +126,26 @@ def _gap_text(table, case, wide: bool) -> str:
     from analysis.tables import MISSING, day, span
 
     labels = Labels(case)
-    words = {"investigation": labels.name if wide else labels.surname, "next_death": labels.name, "identified_by": labels.bodies,
-             "official_credits": labels.credits, "deaths_in_window_certain": labels.names,
-             "deaths_in_window_possible": labels.names}
+    words = {
+        "investigation": labels.name if wide else labels.surname,
+        "next_death": labels.name,
+        "identified_by": labels.bodies,
+        "official_credits": labels.credits,
+        "deaths_in_window_certain": labels.names,
+        "deaths_in_window_possible": labels.names,
+    }
     if wide:
         columns = {c: c for c in table.columns}
     else:
-        columns = {"opportunity": "opportunity_id", "investigation": "investigation",
-                   "may have arisen": ("date_earliest", "date_latest"), "next death": "next_death_name",
-                   "days to it": ("gap_days_min", "gap_days_max"), "deaths while open": "deaths_while_open",
-                   "days open": ("days_open_min", "days_open_max")}
+        columns = {
+            "opportunity": "opportunity_id",
+            "investigation": "investigation",
+            "may have arisen": ("date_earliest", "date_latest"),
+            "next death": "next_death_name",
+            "days to it": ("gap_days_min", "gap_days_max"),
+            "deaths while open": "deaths_while_open",
+            "days open": ("days_open_min", "days_open_max"),
+        }
 
     def cell(row: dict, spec) -> str:
         if isinstance(spec, tuple):
@@ -138,10 +159,14 @@ def _gap_text(table, case, wide: bool) -> str:
 
     rows = [[cell(row, spec) for spec in columns.values()] for row in table.to_dict("records")]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(columns)]
-    numeric = [any(r[i] != MISSING for r in rows) and all(r[i].replace("–", "").isdigit() or r[i] == MISSING for r in rows)
-               for i in range(len(columns))]
-    fmt = lambda cells: "  ".join(c.rjust(w) if num else c.ljust(w)  # noqa: E731
-                                  for c, w, num in zip(cells, widths, numeric)).rstrip()
+    numeric = [
+        any(r[i] != MISSING for r in rows) and all(r[i].replace("–", "").isdigit() or r[i] == MISSING for r in rows)
+        for i in range(len(columns))
+    ]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)).rstrip()
+
     return "\n".join([fmt(list(columns)), *[fmt(r) for r in rows]])
 
 
@@ -161,16 +186,25 @@ def _run(args: argparse.Namespace) -> int:
     from analysis.batch.batch import run_batch
 
     # A missing or malformed runs.yaml is refused (RunsError, one line) before any kernel starts.
-    return run_batch(names=args.names, force=args.force, jobs=args.jobs, root=args.root,
-                     figures_dir=args.figures_dir, notebooks_dir=args.notebooks_dir, build_dir=args.build_dir)
+    return run_batch(
+        names=args.names,
+        force=args.force,
+        jobs=args.jobs,
+        root=args.root,
+        figures_dir=args.figures_dir,
+        notebooks_dir=args.notebooks_dir,
+        build_dir=args.build_dir,
+    )
 
 
 def _docs(args: argparse.Namespace) -> int:
     from analysis.docs import update_readme
 
     changed = update_readme(args.readme, args.data, args.dictionary)
-    print(f"{args.readme} and its data dictionary: "
-          f"{'generated sections updated' if changed else 'generated sections already up to date'}")
+    print(
+        f"{args.readme} and its data dictionary: "
+        f"{'generated sections updated' if changed else 'generated sections already up to date'}"
+    )
     return 0
 
 
@@ -186,8 +220,10 @@ def _changes(args: argparse.Namespace) -> int:
     from analysis.changes import data_sha256, default_old_revision, diff_revisions, release_problems, render
 
     if not (args.root / "data" / "datapackage.json").is_file():
-        raise UsageError(f"{args.root}: not a project (no data/datapackage.json); run from the project's folder "
-                         "or pass --root", EXIT_MISSING)
+        raise UsageError(
+            f"{args.root}: not a project (no data/datapackage.json); run from the project's folder or pass --root",
+            EXIT_MISSING,
+        )
     if args.hash:
         print(data_sha256(args.root / "data"))
         return 0
@@ -214,8 +250,11 @@ def _release(args: argparse.Namespace) -> int:
     from analysis.changes import ReleaseError, release
 
     if args.old or args.new or args.check:
-        print("error: --release takes no revisions and no --check: it diffs against the commit holding the last "
-              "recorded version's data", file=sys.stderr)
+        print(
+            "error: --release takes no revisions and no --check: it diffs against the commit holding the last "
+            "recorded version's data",
+            file=sys.stderr,
+        )
         return EXIT_MISSING
     try:
         done = release(args.root, args.release, args.message or "")
@@ -226,9 +265,11 @@ def _release(args: argparse.Namespace) -> int:
     print(f"Wrote {', '.join(str(p) for p in done.written)}; data sha256 {done.data_sha256}.")
     print("The CHANGES.md entry (add the source of each correction to it if the message does not name it):\n")
     print(done.entry.rstrip() + "\n")
-    print("Next: `make figures` (figures, notebooks and the README's generated sections, with the new version), "
-          "`make test`, then commit data/, CHANGES.md, CITATION.cff, README.md, docs/, figures/ and notebooks/ "
-          "together; rebuild what you publish with `make site` and `make db`.")
+    print(
+        "Next: `make figures` (figures, notebooks and the README's generated sections, with the new version), "
+        "`make test`, then commit data/, CHANGES.md, CITATION.cff, README.md, docs/, figures/ and notebooks/ "
+        "together; rebuild what you publish with `make site` and `make db`."
+    )
     return 0
 
 
@@ -258,76 +299,135 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Check a sourced record of missed opportunities before a series of deaths, compute gaps, "
-                    "and regenerate figures.",
+        "and regenerate figures.",
         epilog="Exit codes: 0 ok, 1 invalid input or a failed run, 2 missing or unreadable input, "
-               "130/143 batch stopped by Ctrl-C/SIGTERM (docs/batch.md).",
+        "130/143 batch stopped by Ctrl-C/SIGTERM (docs/batch.md).",
     )
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check the data package and print a one-line summary")
-    validate.add_argument("data_dir", nargs="?", default="data", type=Path, metavar="DATA_DIR",
-                          help="directory holding datapackage.json (default: data)")
-    validate.add_argument("--pages", type=Path, metavar="DIR",
-                          help="also check every quote against the saved page DIR/SOURCE_ID.txt")
+    validate.add_argument(
+        "data_dir",
+        nargs="?",
+        default="data",
+        type=Path,
+        metavar="DATA_DIR",
+        help="directory holding datapackage.json (default: data)",
+    )
+    validate.add_argument(
+        "--pages", type=Path, metavar="DIR", help="also check every quote against the saved page DIR/SOURCE_ID.txt"
+    )
     validate.set_defaults(command=_validate)
 
     gaps = sub.add_parser("gaps", help="print the gap table: each missed opportunity to the next death")
     gaps.add_argument("--data", default="data", type=Path, metavar="DIR", help="data directory (default: data)")
-    gaps.add_argument("--basis", choices=("death", "found"), default="death",
-                      help="measure to the death interval (default) or to the day the body was found")
-    gaps.add_argument("--identified-by", choices=IDENTIFIED_BY_CHOICES, default="all",
-                      help="keep opportunities credited to the jury, the jury or coroner, or all (default); "
-                           "':explicit' keeps only credits resting on a finding that names the failing")
-    gaps.add_argument("--investigation", default=None, metavar="VICTIM_ID",
-                      help="keep one investigation's opportunities (a victim_id of the data)")
-    gaps.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
-    gaps.add_argument("--wide", action="store_true",
-                      help="table format: show every column (the default table fits 120 columns)")
+    gaps.add_argument(
+        "--basis",
+        choices=("death", "found"),
+        default="death",
+        help="measure to the death interval (default) or to the day the body was found",
+    )
+    gaps.add_argument(
+        "--identified-by",
+        choices=IDENTIFIED_BY_CHOICES,
+        default="all",
+        help="keep opportunities credited to the jury, the jury or coroner, or all (default); "
+        "':explicit' keeps only credits resting on a finding that names the failing",
+    )
+    gaps.add_argument(
+        "--investigation",
+        default=None,
+        metavar="VICTIM_ID",
+        help="keep one investigation's opportunities (a victim_id of the data)",
+    )
+    gaps.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)"
+    )
+    gaps.add_argument(
+        "--wide", action="store_true", help="table format: show every column (the default table fits 120 columns)"
+    )
     gaps.set_defaults(command=_gaps)
 
     figures = sub.add_parser("figures", help="write every figure (SVG, PNG, alt text) straight from the library")
     figures.add_argument("--data", default="data", type=Path, metavar="DIR", help="data directory (default: data)")
-    figures.add_argument("--out", default="figures", type=Path, metavar="DIR", help="output directory (default: figures)")
+    figures.add_argument(
+        "--out", default="figures", type=Path, metavar="DIR", help="output directory (default: figures)"
+    )
     figures.set_defaults(command=_figures)
 
-    run = sub.add_parser("run", help="run the notebooks in notebooks/runs.yaml with papermill, skipping up-to-date runs")
+    run = sub.add_parser(
+        "run", help="run the notebooks in notebooks/runs.yaml with papermill, skipping up-to-date runs"
+    )
     run.add_argument("names", nargs="*", metavar="NAME", help="runs to execute (default: all)")
     run.add_argument("--force", action="store_true", help="run even if the inputs are unchanged")
     run.add_argument("--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
     run.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
     run.add_argument("--figures-dir", type=Path, default=None, help="where figures go (default: ROOT/figures)")
-    run.add_argument("--notebooks-dir", type=Path, default=None,
-                     help="where published notebooks go (default: ROOT/notebooks)")
-    run.add_argument("--build-dir", type=Path, default=None, help="executed notebooks and run state (default: ROOT/build)")
+    run.add_argument(
+        "--notebooks-dir", type=Path, default=None, help="where published notebooks go (default: ROOT/notebooks)"
+    )
+    run.add_argument(
+        "--build-dir", type=Path, default=None, help="executed notebooks and run state (default: ROOT/build)"
+    )
     run.set_defaults(command=_run)
 
-    changes = sub.add_parser("changes", help="row-level diff of the data tables between two git revisions; version checks")
-    changes.add_argument("old", nargs="?", default=None, metavar="OLD_REV",
-                         help="older revision (default: the last release tag, else the previous commit)")
-    changes.add_argument("new", nargs="?", default=None, metavar="NEW_REV", help="newer revision (default: the working tree)")
+    changes = sub.add_parser(
+        "changes", help="row-level diff of the data tables between two git revisions; version checks"
+    )
+    changes.add_argument(
+        "old",
+        nargs="?",
+        default=None,
+        metavar="OLD_REV",
+        help="older revision (default: the last release tag, else the previous commit)",
+    )
+    changes.add_argument(
+        "new", nargs="?", default=None, metavar="NEW_REV", help="newer revision (default: the working tree)"
+    )
     changes.add_argument("--format", choices=("text", "markdown"), default="text", help="output format (default: text)")
     changes.add_argument("--root", type=Path, default=Path("."), help="project root, a git checkout (default: .)")
-    changes.add_argument("--hash", action="store_true", help="print the data hash a CHANGES.md heading records, and exit")
-    changes.add_argument("--check", action="store_true",
-                         help="check that data, datapackage.json version, CHANGES.md and CITATION.cff agree (exit 1 if not)")
-    changes.add_argument("--release", choices=("patch", "minor", "major"), default=None,
-                         help="record the data as a new version: bump datapackage.json and CITATION.cff, add a "
-                              "CHANGES.md entry listing the changed rows (refuses a smaller bump than they call for)")
+    changes.add_argument(
+        "--hash", action="store_true", help="print the data hash a CHANGES.md heading records, and exit"
+    )
+    changes.add_argument(
+        "--check",
+        action="store_true",
+        help="check that data, datapackage.json version, CHANGES.md and CITATION.cff agree (exit 1 if not)",
+    )
+    changes.add_argument(
+        "--release",
+        choices=("patch", "minor", "major"),
+        default=None,
+        help="record the data as a new version: bump datapackage.json and CITATION.cff, add a "
+        "CHANGES.md entry listing the changed rows (refuses a smaller bump than they call for)",
+    )
     changes.add_argument("-m", "--message", default=None, metavar="WHY", help="with --release: why, in a sentence")
     changes.set_defaults(command=_changes)
 
-    docs = sub.add_parser("docs", help="regenerate the README's headline numbers and citation, and docs/data-dictionary.md, from the data")
+    docs = sub.add_parser(
+        "docs", help="regenerate the README's headline numbers and citation, and docs/data-dictionary.md, from the data"
+    )
     docs.add_argument("--readme", default=Path("README.md"), type=Path)
     docs.add_argument("--data", default=Path("data"), type=Path)
-    docs.add_argument("--dictionary", default=None, type=Path, metavar="PATH",
-                      help="where the data dictionary goes (default: docs/data-dictionary.md beside the README)")
+    docs.add_argument(
+        "--dictionary",
+        default=None,
+        type=Path,
+        metavar="PATH",
+        help="where the data dictionary goes (default: docs/data-dictionary.md beside the README)",
+    )
     docs.set_defaults(command=_docs)
 
     db = sub.add_parser("db", help="build the SQLite database for Datasette (and its metadata) from the checked data")
     db.add_argument("--data", default=Path("data"), type=Path, metavar="DIR", help="data directory (default: data)")
-    db.add_argument("--out", default=None, type=Path, metavar="PATH",
-                    help="database file (default: build/NAME.db, NAME the case's database in datapackage.json); "
-                         "metadata goes beside it")
+    db.add_argument(
+        "--out",
+        default=None,
+        type=Path,
+        metavar="PATH",
+        help="database file (default: build/NAME.db, NAME the case's database in datapackage.json); "
+        "metadata goes beside it",
+    )
     db.set_defaults(command=_db)
     export = sub.add_parser("export", help="write the record in another tool's format (timelinejs: TimelineJS JSON)")
     export.add_argument("format", choices=("timelinejs",), help="timelinejs: one TimelineJS slide per event")
@@ -336,11 +436,18 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(command=_export)
 
     site = sub.add_parser("site", help="build the static reading site from the data, figures and executed notebooks")
-    site.add_argument("--root", default=Path("."), type=Path, help="project root holding data/, figures/, notebooks/ (default: .)")
+    site.add_argument(
+        "--root", default=Path("."), type=Path, help="project root holding data/, figures/, notebooks/ (default: .)"
+    )
     site.add_argument("--out", default=Path("site"), type=Path, metavar="DIR", help="output directory (default: site)")
-    site.add_argument("--data", default=None, type=Path, metavar="DIR",
-                      help="data directory of another case (default: ROOT/data); its figures are drawn into the site "
-                           "and the notebooks, run on ROOT/data, are left out")
+    site.add_argument(
+        "--data",
+        default=None,
+        type=Path,
+        metavar="DIR",
+        help="data directory of another case (default: ROOT/data); its figures are drawn into the site "
+        "and the notebooks, run on ROOT/data, are left out",
+    )
     site.set_defaults(command=_site)
     return parser
 

@@ -70,7 +70,9 @@ def _read(root: Path, rev: str | None, path: str) -> str | None:
     return _git_show(root, rev, path)
 
 
-def tables_at(root: Path, rev: str | None, data: str = "data") -> dict[str, tuple[str, list[str], dict[str, dict[str, str]]]]:
+def tables_at(
+    root: Path, rev: str | None, data: str = "data"
+) -> dict[str, tuple[str, list[str], dict[str, dict[str, str]]]]:
     """Each table at ``rev`` (``None``: the working tree) as ``(primary key, fields, {id: row})``."""
     descriptor = _read(root, rev, f"{data}/datapackage.json")
     if descriptor is None:
@@ -138,8 +140,13 @@ def diff_revisions(root: str | Path = ".", old: str | None = None, new: str | No
     root = Path(root)
     old = old or default_old_revision(root)
     for rev in (old, new):
-        if rev is not None and subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                                              capture_output=True).returncode != 0:
+        if (
+            rev is not None
+            and subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], capture_output=True
+            ).returncode
+            != 0
+        ):
             raise ValueError(f"{rev!r} is not a git revision in {root} (give a commit, tag or branch)")
     return diff_tables(tables_at(root, old), tables_at(root, new))
 
@@ -279,18 +286,23 @@ def release_problems(root: str | Path = ".") -> list[str]:
         return problems + [f"{changes}: no heading '## X.Y.Z (YYYY-MM-DD) — data sha256: HASH' found"]
     newest = releases[0]
     if newest.label != version:
-        problems.append(f"{changes}:{newest.line}: newest entry is {newest.label} but data/datapackage.json says {version} "
-                        "(add an entry for the new version, or bump the version)")
+        problems.append(
+            f"{changes}:{newest.line}: newest entry is {newest.label} but data/datapackage.json says {version} "
+            "(add an entry for the new version, or bump the version)"
+        )
     current = data_sha256(root / "data")
     if newest.data_sha256 != current:
-        problems.append(f"{changes}:{newest.line}: the data differ from version {newest.label} as recorded "
-                        f"(data sha256 is now {current}): bump `version` in data/datapackage.json, add a CHANGES.md "
-                        "entry saying what changed, why and the source, and record the new hash "
-                        "(`python -m analysis changes --hash` prints it)")
+        problems.append(
+            f"{changes}:{newest.line}: the data differ from version {newest.label} as recorded "
+            f"(data sha256 is now {current}): bump `version` in data/datapackage.json, add a CHANGES.md "
+            "entry saying what changed, why and the source, and record the new hash "
+            "(`python -m analysis changes --hash` prints it)"
+        )
     for before, after in zip(releases, releases[1:]):
         if not after.version < before.version:
-            problems.append(f"{changes}:{after.line}: {after.label} is not older than {before.label} above it "
-                            "(newest first)")
+            problems.append(
+                f"{changes}:{after.line}: {after.label} is not older than {before.label} above it (newest first)"
+            )
     cited = citation_version(citation) if citation.is_file() else None
     if cited != version:
         problems.append(f"{citation}: version {cited!r} differs from data/datapackage.json's {version!r}")
@@ -338,8 +350,9 @@ def bump(version: str, level: str) -> str:
 
 def data_sha256_at(root: Path, rev: str, data: str = "data") -> str | None:
     """:func:`data_sha256` of ``data/`` as committed at ``rev`` (None if it has no descriptor there)."""
-    listed = subprocess.run(["git", "-C", str(root), "ls-tree", "--name-only", f"{rev}:{data}"],
-                            capture_output=True, text=True)
+    listed = subprocess.run(
+        ["git", "-C", str(root), "ls-tree", "--name-only", f"{rev}:{data}"], capture_output=True, text=True
+    )
     if listed.returncode != 0:
         return None
     names = [n for n in listed.stdout.split() if n == "datapackage.json" or n.endswith(".csv")]
@@ -347,15 +360,20 @@ def data_sha256_at(root: Path, rev: str, data: str = "data") -> str | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            blob = subprocess.run(["git", "-C", str(root), "show", f"{rev}:{data}/{name}"], capture_output=True, check=True)
+            blob = subprocess.run(
+                ["git", "-C", str(root), "show", f"{rev}:{data}/{name}"], capture_output=True, check=True
+            )
             (Path(tmp) / name).write_bytes(blob.stdout)
         return data_sha256(tmp)
 
 
 def released_revision(root: Path, digest: str, limit: int = 300) -> str | None:
     """The newest commit (of HEAD's history) whose ``data/`` hashes to ``digest``, or None."""
-    log = subprocess.run(["git", "-C", str(root), "rev-list", f"--max-count={limit}", "HEAD", "--", "data"],
-                         capture_output=True, text=True)
+    log = subprocess.run(
+        ["git", "-C", str(root), "rev-list", f"--max-count={limit}", "HEAD", "--", "data"],
+        capture_output=True,
+        text=True,
+    )
     if log.returncode != 0:
         return None
     for rev in log.stdout.split():
@@ -374,7 +392,8 @@ def _needed(diffs: list[TableDiff]) -> tuple[str, str]:
     added_rows = sum(len(d.added) for d in diffs)
     if added_fields or added_rows:
         what = ([f"field(s) added: {', '.join(added_fields)}"] if added_fields else []) + (
-            [f"{added_rows} row(s) added"] if added_rows else [])
+            [f"{added_rows} row(s) added"] if added_rows else []
+        )
         return "minor", "; ".join(what)
     changed = len({(d.table, c[0]) for d in diffs for c in d.changed}) + sum(len(d.removed) for d in diffs)
     if changed:
@@ -430,20 +449,26 @@ def release(root: str | Path, level: str, message: str, today: str | None = None
     package = json.loads(package_text)
     current = package.get("version", "")
     if current != newest.label:
-        raise ReleaseError(f"data/datapackage.json says version {current} but the newest CHANGES.md entry is "
-                           f"{newest.label}: set it back to {newest.label} and run this again (it bumps the version)")
+        raise ReleaseError(
+            f"data/datapackage.json says version {current} but the newest CHANGES.md entry is "
+            f"{newest.label}: set it back to {newest.label} and run this again (it bumps the version)"
+        )
     if data_sha256(root / "data") == newest.data_sha256:
-        raise ReleaseError(f"data/ is exactly version {current} as CHANGES.md records it: nothing to release "
-                           "(correct the data first)")
+        raise ReleaseError(
+            f"data/ is exactly version {current} as CHANGES.md records it: nothing to release (correct the data first)"
+        )
     base = released_revision(root, newest.data_sha256)
     if base is None:
-        raise ReleaseError(f"no commit of this branch holds the data of version {current} "
-                           f"(sha256 {newest.data_sha256[:12]}…): release from a checkout that has it in its history")
+        raise ReleaseError(
+            f"no commit of this branch holds the data of version {current} "
+            f"(sha256 {newest.data_sha256[:12]}…): release from a checkout that has it in its history"
+        )
     diffs = diff_revisions(root, base, None)
     needed, why = _needed(diffs)
     if LEVELS.index(level) < LEVELS.index(needed):
-        raise ReleaseError(f"the changes call for a {needed} release ({why}); {level} is smaller: "
-                           f"run again with --release {needed}")
+        raise ReleaseError(
+            f"the changes call for a {needed} release ({why}); {level} is smaller: run again with --release {needed}"
+        )
     new = bump(current, level)
     day = today or datetime.date.today().isoformat()
     new_package = re.sub(r'("version":\s*")[^"]*(")', rf"\g<1>{new}\g<2>", package_text, count=1)
@@ -454,12 +479,20 @@ def release(root: str | Path, level: str, message: str, today: str | None = None
         digest = data_sha256(tmp)
     items = [line for line in _items(diffs, md=True) if not line.startswith("### ")]
     listed = [line for line in items if line.strip()]
-    entry = "\n".join([
-        f"## {new} ({day}) — data sha256: {digest}", "",
-        f"{level.capitalize()}: {message.strip()}", "",
-        f"Row-level diff from version {current} (data as committed at `{base[:12]}`; "
-        f"`python -m analysis changes {base[:12]}` shows it again):", "",
-        *(listed or ["- no row or field changed: only the data package's descriptor"]), "", ""])
+    entry = "\n".join(
+        [
+            f"## {new} ({day}) — data sha256: {digest}",
+            "",
+            f"{level.capitalize()}: {message.strip()}",
+            "",
+            f"Row-level diff from version {current} (data as committed at `{base[:12]}`; "
+            f"`python -m analysis changes {base[:12]}` shows it again):",
+            "",
+            *(listed or ["- no row or field changed: only the data package's descriptor"]),
+            "",
+            "",
+        ]
+    )
     text = changes_md.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     at = sum(len(line) for line in lines[: newest.line - 1])
@@ -467,5 +500,12 @@ def release(root: str | Path, level: str, message: str, today: str | None = None
     new_citation = citation_text(citation.read_text(encoding="utf-8"), new, day, package.get("homepage", "") or "")
     for path, content in ((descriptor, new_package), (citation, new_citation), (changes_md, new_changes)):
         write_atomic(path, lambda tmp, c=content: tmp.write_text(c, encoding="utf-8"))
-    return Released(old=current, new=new, needed=needed, data_sha256=digest, base=base, entry=entry,
-                    written=[descriptor, citation, changes_md])
+    return Released(
+        old=current,
+        new=new,
+        needed=needed,
+        data_sha256=digest,
+        base=base,
+        entry=entry,
+        written=[descriptor, citation, changes_md],
+    )

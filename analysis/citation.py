@@ -55,13 +55,18 @@ def record(root: str | Path = ".", data: str = "data") -> Record:
             if label == version:
                 released = day
                 break
-    return Record(title=str(package.get("title", "")), version=version,
-                  homepage=str(package.get("homepage", "") or ""), released=released)
+    return Record(
+        title=str(package.get("title", "")),
+        version=version,
+        homepage=str(package.get("homepage", "") or ""),
+        released=released,
+    )
 
 
 def built_from(root: str | Path = ".") -> str:
     """The commit ``root`` is checked out at (12 hex digits), with ``+changes`` when the working tree
     differs from it; ``""`` outside a git checkout."""
+
     def git(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
 

@@ -98,8 +98,9 @@ def _empty(value: object) -> bool:
 Rows = dict[str, list[tuple[int, dict]]]
 
 
-def check_citations(data_dir: Path, tables: dict[str, Table], rows: Rows, problems: list[Problem],
-                    complete: bool) -> None:
+def check_citations(
+    data_dir: Path, tables: dict[str, Table], rows: Rows, problems: list[Problem], complete: bool
+) -> None:
     """Add a :class:`Problem` for every citation that is wrong, and (if ``complete``) every gap.
 
     Checked per citation: ``row_id`` names a record row; exactly one basis is given, whole;
@@ -135,17 +136,22 @@ def _columns(tables: dict[str, Table], name: str) -> set[str]:
     return set(tables[name].field_names) | set(FACTUAL_FIELDS.get(name, ()))
 
 
-def _citation_problems(cite: dict, index: dict[str, tuple[str, dict]],
-                       tables: dict[str, Table]) -> Iterator[tuple[str, str]]:
+def _citation_problems(
+    cite: dict, index: dict[str, tuple[str, dict]], tables: dict[str, Table]
+) -> Iterator[tuple[str, str]]:
     """(column, message) for everything wrong with one citation row."""
     bases = {"quote": ("source_id", "quote"), "derivation": ("derived_from", "rule"), "assumption": ("assumption",)}
     given = [kind for kind, cols in bases.items() if any(not _empty(cite.get(c)) for c in cols)]
     if not given:
-        yield "(row)", ("gives no basis (fill source_id and quote, or derived_from and rule, "
-                        "or assumption)")
+        yield "(row)", ("gives no basis (fill source_id and quote, or derived_from and rule, or assumption)")
     elif len(given) > 1:
-        yield "(row)", (f"gives {len(given)} bases ({', '.join(given)}); one citation row holds exactly one "
-                        "(split it into one row per basis)")
+        yield (
+            "(row)",
+            (
+                f"gives {len(given)} bases ({', '.join(given)}); one citation row holds exactly one "
+                "(split it into one row per basis)"
+            ),
+        )
     else:
         for column in bases[given[0]]:
             if _empty(cite.get(column)):
@@ -155,8 +161,7 @@ def _citation_problems(cite: dict, index: dict[str, tuple[str, dict]],
     if row_id is None:
         return
     if row_id not in index:
-        yield "row_id", (f"{row_id!r} is not an id in victims, events, opportunities or findings "
-                         "(correct the id)")
+        yield "row_id", (f"{row_id!r} is not an id in victims, events, opportunities or findings (correct the id)")
         return
     table, row = index[row_id]
     yield from _field_problems(cite.get("fields") or [], table, row, tables)
@@ -174,14 +179,24 @@ def _field_problems(fields: list[str], table: str, row: dict, tables: dict[str, 
         column, _, credit = name.partition(":")
         if credit:
             if column != "identified_by" or credit not in CREDIT_FIELDS:
-                yield "fields", (f"{name!r} is not a field (a credit is written identified_by:police, "
-                                 "identified_by:family or identified_by:press)")
+                yield (
+                    "fields",
+                    (
+                        f"{name!r} is not a field (a credit is written identified_by:police, "
+                        "identified_by:family or identified_by:press)"
+                    ),
+                )
             elif credit not in (row.get("identified_by") or []):
                 yield "fields", f"{name!r}: the row's identified_by has no {credit!r} (cite only credits it gives)"
         elif column == "identified_by":
             official = sorted(set(OFFICIAL_CREDITS.values()))
-            yield "fields", ("'identified_by' names no credit (write identified_by:police, :family or :press; "
-                             f"the official ones, {', '.join(official)}, rest on findings)")
+            yield (
+                "fields",
+                (
+                    "'identified_by' names no credit (write identified_by:police, :family or :press; "
+                    f"the official ones, {', '.join(official)}, rest on findings)"
+                ),
+            )
         elif column not in columns:
             yield "fields", f"{name!r} is not a column of {tables[table].path} (name the row's fields, `;` between two)"
         elif column in NOT_CITABLE:
@@ -192,21 +207,37 @@ def _quote_problems(cite: dict, row_id: str, row: dict) -> Iterator[tuple[str, s
     quote = str(cite["quote"])
     words = quote_words(quote)
     if words > MAX_QUOTE_WORDS:
-        yield "quote", (f"has {words} words; a quote is at most {MAX_QUOTE_WORDS} "
-                        "(choose the shortest run of words that carries the fact)")
+        yield (
+            "quote",
+            (
+                f"has {words} words; a quote is at most {MAX_QUOTE_WORDS} "
+                "(choose the shortest run of words that carries the fact)"
+            ),
+        )
     mark = next((m for m in ELLIPSES if m in quote), None)
     if mark:
-        yield "quote", (f"contains an ellipsis ({mark!r}); a quote is one contiguous run of words "
-                        "(quote one passage per citation row)")
+        yield (
+            "quote",
+            (
+                f"contains an ellipsis ({mark!r}); a quote is one contiguous run of words "
+                "(quote one passage per citation row)"
+            ),
+        )
     sources = row.get("source_ids")
     source = cite.get("source_id")
     if isinstance(sources, list) and source and source not in sources:
-        yield "source_id", (f"{source!r} is not among {row_id}'s source_ids "
-                            "(add it there if the page supports the row, or quote a source it cites)")
+        yield (
+            "source_id",
+            (
+                f"{source!r} is not among {row_id}'s source_ids "
+                "(add it there if the page supports the row, or quote a source it cites)"
+            ),
+        )
 
 
-def _derivation_problems(cite: dict, row_id: str, table: str, row: dict, index: dict[str, tuple[str, dict]],
-                         tables: dict[str, Table]) -> Iterator[tuple[str, str]]:
+def _derivation_problems(
+    cite: dict, row_id: str, table: str, row: dict, index: dict[str, tuple[str, dict]], tables: dict[str, Table]
+) -> Iterator[tuple[str, str]]:
     target_id, _, target_field = str(cite["derived_from"]).rpartition(".")
     if target_id not in index:
         yield "derived_from", f"{target_id!r} is not an id in victims, events, opportunities or findings"
@@ -233,8 +264,13 @@ def _derivation_problems(cite: dict, row_id: str, table: str, row: dict, index: 
             return
         value = row.get(name)
         if value != expected:
-            yield "derived_from", (f"{rule} of {cite['derived_from']} ({source_value}) gives {expected}, "
-                                   f"but {row_id}.{name} is {value} (correct the value or the derivation)")
+            yield (
+                "derived_from",
+                (
+                    f"{rule} of {cite['derived_from']} ({source_value}) gives {expected}, "
+                    f"but {row_id}.{name} is {value} (correct the value or the derivation)"
+                ),
+            )
 
 
 def missing_bases(data_dir: Path, tables: dict[str, Table], rows: Rows) -> list[tuple[str, int, str, str]]:
@@ -258,13 +294,26 @@ def missing_bases(data_dir: Path, tables: dict[str, Table], rows: Rows) -> list[
                 if f not in have.get(rid, set()):
                     column = f.partition(":")[0]
                     what = f"the credit {f.partition(':')[2]!r}" if ":" in f else "it"
-                    out.append((where, line, column, f"{what} has no basis in citations.csv "
-                                f"(add a quote of a cited source, a derivation or an assumption for {rid} {f})"))
+                    out.append(
+                        (
+                            where,
+                            line,
+                            column,
+                            f"{what} has no basis in citations.csv "
+                            f"(add a quote of a cited source, a derivation or an assumption for {rid} {f})",
+                        )
+                    )
             for source in row.get("source_ids") or []:
                 if source not in quoted.get(rid, set()):
-                    out.append((where, line, "source_ids",
-                                f"{source!r} carries none of {rid}'s fields in citations.csv (quote the passage "
-                                "that does, or remove it and keep it in notes as background)"))
+                    out.append(
+                        (
+                            where,
+                            line,
+                            "source_ids",
+                            f"{source!r} carries none of {rid}'s fields in citations.csv (quote the passage "
+                            "that does, or remove it and keep it in notes as background)",
+                        )
+                    )
     return out
 
 
@@ -295,11 +344,23 @@ def quotes_not_on_pages(data_dir: Path, pages_dir: Path) -> list[Problem]:
                 page = Path(pages_dir) / f"{source}.txt"
                 pages[source] = " ".join(page.read_text(encoding="utf-8").split()) if page.is_file() else None
             if pages[source] is None:
-                problems.append(Problem(str(where), line_start, "source_id",
-                                        f"no saved page {Path(pages_dir) / (source + '.txt')} to check the quote against "
-                                        "(save the excerpt read there, first line URL: ...)"))
+                problems.append(
+                    Problem(
+                        str(where),
+                        line_start,
+                        "source_id",
+                        f"no saved page {Path(pages_dir) / (source + '.txt')} to check the quote against "
+                        "(save the excerpt read there, first line URL: ...)",
+                    )
+                )
             elif " ".join(quote.split()) not in pages[source]:
-                problems.append(Problem(str(where), line_start, "quote",
-                                        f"is not on the saved page of {source} (copy the words exactly, same "
-                                        "spelling, punctuation and apostrophes)"))
+                problems.append(
+                    Problem(
+                        str(where),
+                        line_start,
+                        "quote",
+                        f"is not on the saved page of {source} (copy the words exactly, same "
+                        "spelling, punctuation and apostrophes)",
+                    )
+                )
     return problems

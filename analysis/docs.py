@@ -35,16 +35,23 @@ def headline(data_dir: str | Path = "data") -> str:
         f"{len(case.findings)} official findings, citing {len(case.sources)} public sources.",
     ]
     for v in each_row(case.victims):
-        when = (f"{v.died_earliest:%d %B %Y}" if v.died_earliest == v.died_latest
-                else f"between {v.died_earliest:%d %B} and {v.died_latest:%d %B %Y}")
-        lines.append(f"- {v.name}, {v.age}, died {when}; his body was found on {v.found_date:%d %B %Y}. "
-                     f"Police classified the death at the time as: {v.classified_at_time}.")
+        when = (
+            f"{v.died_earliest:%d %B %Y}"
+            if v.died_earliest == v.died_latest
+            else f"between {v.died_earliest:%d %B} and {v.died_latest:%d %B %Y}"
+        )
+        lines.append(
+            f"- {v.name}, {v.age}, died {when}; his body was found on {v.found_date:%d %B %Y}. "
+            f"Police classified the death at the time as: {v.classified_at_time}."
+        )
     last, end = case.series_end_event, case.info.series_end_title
     if last.date_earliest == last.date_latest:
         lines.append(f"- {end}: {last.date_latest:%d %B %Y}.")
     else:
-        lines.append(f"- {end}: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
-                     "press source read fixes the day; see the row's notes).")
+        lines.append(
+            f"- {end}: between {last.date_earliest:%d %B} and {last.date_latest:%d %B %Y} (no primary or "
+            "press source read fixes the day; see the row's notes)."
+        )
     for v in each_row(case.victims):
         own = gaps[gaps["investigation"] == v.victim_id]
         followed = own.dropna(subset=["next_death"])
@@ -54,31 +61,43 @@ def headline(data_dir: str | Path = "data") -> str:
             lines.append(f"- {v.name} investigation: {len(own)} missed opportunities; no death followed them.")
         else:
             nexts = ", ".join(sorted(set(followed["next_death_name"]), key=list(case.victims["name"]).index))
-            lines.append(f"- {v.name} investigation: {len(own)} missed opportunities; {len(followed)} were followed by "
-                         f"another death (next: {nexts}), after {_days(followed['gap_days_min'].min(), followed['gap_days_max'].max())} days "
-                         f"depending on the opportunity and the uncertainty of the dates.")
+            lines.append(
+                f"- {v.name} investigation: {len(own)} missed opportunities; {len(followed)} were followed by "
+                f"another death (next: {nexts}), after {_days(followed['gap_days_min'].min(), followed['gap_days_max'].max())} days "
+                f"depending on the opportunity and the uncertainty of the dates."
+            )
     for d in each_row(deaths_view(case)):
         if d.n_possibly_before:
-            lines.append(f"- Before {d.name}'s death: {d.n_certainly_before} missed opportunities in earlier investigations "
-                         f"certainly came before it, {d.n_possibly_before} possibly.")
+            lines.append(
+                f"- Before {d.name}'s death: {d.n_certainly_before} missed opportunities in earlier investigations "
+                f"certainly came before it, {d.n_possibly_before} possibly."
+            )
     jury = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["kind"] == "contribution")]
     years = "/".join(sorted({f"{d:%Y}" for d in jury["date"]}))
-    lines.append(f"- The {years + ' ' if years else ''}jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
-                 "notebook 03 shows them with the conclusions.")
+    lines.append(
+        f"- The {years + ' ' if years else ''}jury's findings on contribution are {len(jury)} rows of `findings.csv` (kind `contribution`); "
+        "notebook 03 shows them with the conclusions."
+    )
     credits = official_credits(case)
     jury = credits[credits["credit"] == "jury"]
     explicit = jury.loc[jury["strength"] == "explicit", "opportunity_id"].tolist()
     general = jury.loc[jury["strength"] == "general", "opportunity_id"].tolist()
-    lines.append(f"- The jury is credited with {len(jury)} missed opportunities, each resting on a jury finding that names it: "
-                 f"{len(explicit)} explicitly ({', '.join(explicit)}), {len(general)} only through a general finding "
-                 f"({', '.join(general)}); `--identified-by jury:explicit` keeps the first.")
+    lines.append(
+        f"- The jury is credited with {len(jury)} missed opportunities, each resting on a jury finding that names it: "
+        f"{len(explicit)} explicitly ({', '.join(explicit)}), {len(general)} only through a general finding "
+        f"({', '.join(general)}); `--identified-by jury:explicit` keeps the first."
+    )
     counts = grade_counts(case)
     graded = "; ".join(f"{r.table} " + ", ".join(f"{getattr(r, g)} {g}" for g in GRADES) for r in each_row(counts))
-    lines.append(f"- Evidence grades, from the quotes behind each row's central claim (a primary record quoted, two "
-                 f"independent publishers quoted, one, or none quoted yet): {graded}. "
-                 "Notebook 04 lists the single-publisher rows and how each field is supported.")
-    lines.append("- Caveat: dates of death are intervals, so every gap is a range; the record holds only what public "
-                 "sources say, and the opening of long documents (the summing-up, the judgment) was read, not the whole.")
+    lines.append(
+        f"- Evidence grades, from the quotes behind each row's central claim (a primary record quoted, two "
+        f"independent publishers quoted, one, or none quoted yet): {graded}. "
+        "Notebook 04 lists the single-publisher rows and how each field is supported."
+    )
+    lines.append(
+        "- Caveat: dates of death are intervals, so every gap is a range; the record holds only what public "
+        "sources say, and the opening of long documents (the summing-up, the judgment) was read, not the whole."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -86,7 +105,11 @@ def data_dictionary(data_dir: str | Path = "data") -> str:
     """Markdown: one section per table, one row per field (name, type, required, description)."""
     parts = []
     for table in read_tables(Path(data_dir)).values():
-        key = f"Primary key: `{table.primary_key}`." if table.primary_key else "No primary key (several rows per record row)."
+        key = (
+            f"Primary key: `{table.primary_key}`."
+            if table.primary_key
+            else "No primary key (several rows per record row)."
+        )
         parts.append(f"### `{table.path}`: {table.title}\n\n{table.description} {key}\n")
         parts.append("| field | type | required | description |\n|---|---|---|---|")
         for f in table.fields:
@@ -120,8 +143,10 @@ def replace_block(text: str, begin: str, end: str, body: str, where: str) -> str
     """``text`` with the lines between the ``begin`` and ``end`` markers replaced by ``body``."""
     if begin not in text or end not in text:
         missing = " and ".join(m for m in (begin, end) if m not in text)
-        raise DocsError(f"{where}: marker {missing} not found: `make docs` writes its section between the two "
-                        "marker lines; add them as the project's README has them")
+        raise DocsError(
+            f"{where}: marker {missing} not found: `make docs` writes its section between the two "
+            "marker lines; add them as the project's README has them"
+        )
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n{body}{end}{tail}"
@@ -141,8 +166,10 @@ def how_to_cite(root: str | Path = ".", data: str = "data") -> str:
     line = f"Cite as: {cite_as(rec)}."
     if rec.homepage:
         return f"{line} Give the commit you used too, if you ran the code.\n"
-    return (f"{line} The record has no public address yet (the data package's `homepage` is empty), so give the "
-            "commit you used as well: `git rev-parse --short HEAD` in a clone, or the commit the site's footer names.\n")
+    return (
+        f"{line} The record has no public address yet (the data package's `homepage` is empty), so give the "
+        "commit you used as well: `git rev-parse --short HEAD` in a clone, or the commit the site's footer names.\n"
+    )
 
 
 def _update(path: Path, blocks: list[tuple[str, str, str]]) -> bool:
@@ -155,13 +182,19 @@ def _update(path: Path, blocks: list[tuple[str, str, str]]) -> bool:
     return new != text
 
 
-def update_readme(readme: str | Path = "README.md", data_dir: str | Path = "data",
-                  dictionary: str | Path | None = None) -> bool:
+def update_readme(
+    readme: str | Path = "README.md", data_dir: str | Path = "data", dictionary: str | Path | None = None
+) -> bool:
     """Regenerate the README's headline numbers and "How to cite", and the data dictionary (by
     default ``docs/data-dictionary.md`` beside the README); True if a file changed."""
     path = Path(readme)
     data_dir = Path(data_dir)
     dictionary = Path(dictionary) if dictionary is not None else path.parent / DICTIONARY
-    changed = _update(path, [(HEADLINE_BEGIN, HEADLINE_END, headline(data_dir)),
-                             (CITE_BEGIN, CITE_END, how_to_cite(path.parent, str(data_dir.resolve())))])
+    changed = _update(
+        path,
+        [
+            (HEADLINE_BEGIN, HEADLINE_END, headline(data_dir)),
+            (CITE_BEGIN, CITE_END, how_to_cite(path.parent, str(data_dir.resolve()))),
+        ],
+    )
     return _update(dictionary, [(BEGIN, END, data_dictionary(data_dir))]) or changed

@@ -46,7 +46,9 @@ GRADED_TABLES = RECORD_TABLES
 
 #: The fields that carry each table's central claim: the grade counts only quotes for these.
 CENTRAL_FIELDS: dict[str, tuple[str, ...]] = {
-    "victims": ("died_earliest", "died_latest"), "events": ("summary",), "opportunities": ("missed",),
+    "victims": ("died_earliest", "died_latest"),
+    "events": ("summary",),
+    "opportunities": ("missed",),
     "findings": ("summary",),
 }
 
@@ -117,8 +119,12 @@ def grades(case: Case, table: str) -> pd.Series:
     frame = getattr(case, table)
     grade = _grader(case.sources)
     quoted = central_quotes(case, table)
-    return pd.Series([grade(quoted.get(rid, [])) for rid in frame[GRADED_TABLES[table]]],
-                     index=frame[GRADED_TABLES[table]].to_numpy(), name="grade", dtype="string")
+    return pd.Series(
+        [grade(quoted.get(rid, [])) for rid in frame[GRADED_TABLES[table]]],
+        index=frame[GRADED_TABLES[table]].to_numpy(),
+        name="grade",
+        dtype="string",
+    )
 
 
 def with_grades(case: Case, table: str) -> pd.DataFrame:
@@ -144,10 +150,16 @@ def single_rows(case: Case) -> pd.DataFrame:
         frame = with_grades(case, table)
         single = frame[frame["grade"] == "single"]
         quoted = central_quotes(case, table)
-        parts.append(pd.DataFrame({
-            "table": table, "id": single[key],
-            "publisher": [", ".join(sorted({keys[s] for s in quoted[rid]})) for rid in single[key]],
-            "source_ids": [";".join(quoted[rid]) for rid in single[key]]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "id": single[key],
+                    "publisher": [", ".join(sorted({keys[s] for s in quoted[rid]})) for rid in single[key]],
+                    "source_ids": [";".join(quoted[rid]) for rid in single[key]],
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -167,16 +179,24 @@ def official_credits(case: Case) -> pd.DataFrame:
     rows = []
     for (opp, credit), links in sorted(found.items()):
         strength = "explicit" if any(link == "explicit" for _, link in links) else "general"
-        rows.append({"opportunity_id": opp, "credit": credit, "strength": strength,
-                     "finding_ids": ";".join(fid for fid, _ in links)})
+        rows.append(
+            {
+                "opportunity_id": opp,
+                "credit": credit,
+                "strength": strength,
+                "finding_ids": ";".join(fid for fid, _ in links),
+            }
+        )
     return pd.DataFrame(rows, columns=["opportunity_id", "credit", "strength", "finding_ids"])
 
 
 #: Said wherever a jury credit is shown: the jury's own record was not found (issue 19, item 6).
-JURY_RECORD_NOTE = ("The inquest jury's own written record of its conclusions was not found. Every jury credit rests "
-                    "on press and legal reports of them: each says whether the jury's finding names the failing "
-                    "(explicit) or only covers it in general terms (general), and the evidence grade of the finding "
-                    "it rests on.")
+JURY_RECORD_NOTE = (
+    "The inquest jury's own written record of its conclusions was not found. Every jury credit rests "
+    "on press and legal reports of them: each says whether the jury's finding names the failing "
+    "(explicit) or only covers it in general terms (general), and the evidence grade of the finding "
+    "it rests on."
+)
 
 
 def credits_with_grades(case: Case) -> pd.DataFrame:
@@ -184,8 +204,11 @@ def credits_with_grades(case: Case) -> pd.DataFrame:
     rests on, e.g. ``"fd-jury-01: single; fd-iopc-01: unquoted"``."""
     finding_grade = grades(case, "findings").to_dict()
     credits = official_credits(case)
-    return credits.assign(finding_grades=[
-        "; ".join(f"{f}: {finding_grade.get(f, '')}" for f in ids.split(";")) for ids in credits["finding_ids"]])
+    return credits.assign(
+        finding_grades=[
+            "; ".join(f"{f}: {finding_grade.get(f, '')}" for f in ids.split(";")) for ids in credits["finding_ids"]
+        ]
+    )
 
 
 def credit_strengths(case: Case) -> dict[str, dict[str, str]]:
@@ -236,8 +259,13 @@ def field_bases(case: Case) -> pd.DataFrame:
     """
     by_field: dict[tuple[str, str], set[str]] = {}
     for c in case.citations.itertuples(index=False):
-        kind = ("quoted" if isinstance(c.quote, str) and c.quote else
-                "derived" if isinstance(c.derived_from, str) and c.derived_from else "assumed")
+        kind = (
+            "quoted"
+            if isinstance(c.quote, str) and c.quote
+            else "derived"
+            if isinstance(c.derived_from, str) and c.derived_from
+            else "assumed"
+        )
         for f in c.fields:
             by_field.setdefault((c.row_id, f), set()).add(kind)
     rows = []
@@ -271,16 +299,22 @@ def basis_counts(case: Case) -> pd.DataFrame:
     table["values"] = table.sum(axis=1)
     order = {t: i for i, t in enumerate(RECORD_TABLES)}
     table = table.rename_axis(columns=None).reset_index()
-    return table.sort_values(["table", "field"], key=lambda s: s.map(order) if s.name == "table" else s,
-                             kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["table", "field"], key=lambda s: s.map(order) if s.name == "table" else s, kind="stable"
+    ).reset_index(drop=True)
 
 
 def assumptions(case: Case) -> pd.DataFrame:
     """Every assumption in ``citations.csv``: ``row_id``, ``fields`` (joined with ``;``) and ``assumption``."""
     c = case.citations
     found = c[c["assumption"].notna() & (c["assumption"] != "")]
-    return pd.DataFrame({"row_id": found["row_id"].to_numpy(), "fields": [";".join(f) for f in found["fields"]],
-                         "assumption": found["assumption"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "row_id": found["row_id"].to_numpy(),
+            "fields": [";".join(f) for f in found["fields"]],
+            "assumption": found["assumption"].to_numpy(),
+        }
+    )
 
 
 def coverage_summary(case: Case) -> str:
@@ -291,5 +325,7 @@ def coverage_summary(case: Case) -> str:
     total = sum(n.values())
     have = total - n["missing"]
     share = f" ({100 * (n['quoted'] + n['derived']) / total:.0f}% quoted or derived)" if total else ""
-    return (f"citations: {have} of {total} field values have a basis: {n['quoted']} quoted, {n['derived']} derived, "
-            f"{n['assumed']} assumed{share}; {n['missing']} have none yet")
+    return (
+        f"citations: {have} of {total} field values have a basis: {n['quoted']} quoted, {n['derived']} derived, "
+        f"{n['assumed']} assumed{share}; {n['missing']} have none yet"
+    )

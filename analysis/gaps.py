@@ -39,9 +39,19 @@ from typing import Literal
 import pandas as pd
 
 from analysis.evidence import credit_label, credit_strengths, grades
-from analysis.intervals import (Interval, certainly_before, certainly_in_window, could_follow, first_candidate,
-                                gap_range, may_be_next, possibly_before, possibly_in_window, span_range)
-from analysis.load import Case, each_row
+from analysis.intervals import (
+    Interval,
+    certainly_before,
+    certainly_in_window,
+    could_follow,
+    first_candidate,
+    gap_range,
+    may_be_next,
+    possibly_before,
+    possibly_in_window,
+    span_range,
+)
+from analysis.load import Case
 
 Basis = Literal["death", "found"]
 #: The two ways of dating a death: the days he may have died, or the day his body was found.
@@ -60,13 +70,29 @@ IDENTIFIED_BY: dict[str, tuple[frozenset[str] | None, bool]] = {
 }
 
 GAP_COLUMNS = [
-    "opportunity_id", "investigation", "date_earliest", "date_latest",
-    "open_until_earliest", "open_until_latest", "identified_by",
-    "next_death", "next_death_name", "next_earliest", "next_latest", "next_deaths", "next_deaths_names",
-    "gap_days_min", "gap_days_max", "gap_days_mid",
-    "deaths_while_open", "days_open_min", "days_open_max",
-    "official_credits", "evidence_grade",
-    "deaths_in_window_certain", "deaths_in_window_possible",
+    "opportunity_id",
+    "investigation",
+    "date_earliest",
+    "date_latest",
+    "open_until_earliest",
+    "open_until_latest",
+    "identified_by",
+    "next_death",
+    "next_death_name",
+    "next_earliest",
+    "next_latest",
+    "next_deaths",
+    "next_deaths_names",
+    "gap_days_min",
+    "gap_days_max",
+    "gap_days_mid",
+    "deaths_while_open",
+    "days_open_min",
+    "days_open_max",
+    "official_credits",
+    "evidence_grade",
+    "deaths_in_window_certain",
+    "deaths_in_window_possible",
 ]
 
 
@@ -85,13 +111,14 @@ def select_opportunities(case: Case, identified_by: str = "all", investigation: 
     keep = pd.Series(True, index=opps.index)
     if bodies is not None and explicit_only:
         strengths = credit_strengths(case)
-        keep &= opps["opportunity_id"].map(
-            lambda opp: any(strengths.get(opp, {}).get(b) == "explicit" for b in bodies))
+        keep &= opps["opportunity_id"].map(lambda opp: any(strengths.get(opp, {}).get(b) == "explicit" for b in bodies))
     elif bodies is not None:
         keep &= opps["identified_by"].map(lambda named: bool(bodies.intersection(named)))
     if investigation is not None:
         if investigation not in set(case.victims["victim_id"]):
-            raise ValueError(f"investigation must be a victim_id ({', '.join(case.victims['victim_id'])}), not {investigation!r}")
+            raise ValueError(
+                f"investigation must be a victim_id ({', '.join(case.victims['victim_id'])}), not {investigation!r}"
+            )
         keep &= opps["investigation"] == investigation
     return opps[keep].sort_values(["date_earliest", "date_latest", "opportunity_id"], kind="stable")
 
@@ -134,14 +161,22 @@ class Death:
 def deaths_of(windows: pd.DataFrame) -> list[Death]:
     """The deaths of :func:`death_windows` in death order: earliest day, then latest, then id (so
     that the order, and every ``;``-list built from it, does not depend on the order of the rows)."""
-    deaths = [Death(str(v), str(n), Interval(a, b))
-              for v, n, a, b in zip(windows["victim_id"], windows["name"], windows["earliest"], windows["latest"])]
+    deaths = [
+        Death(str(v), str(n), Interval(a, b))
+        for v, n, a, b in zip(windows["victim_id"], windows["name"], windows["earliest"], windows["latest"])
+    ]
     return sorted(deaths, key=lambda d: (d.when.earliest, d.when.latest, d.victim_id))
 
 
 def _frame(deaths: list[Death]) -> pd.DataFrame:
-    return pd.DataFrame({"victim_id": [d.victim_id for d in deaths], "name": [d.name for d in deaths],
-                         "earliest": [d.when.earliest for d in deaths], "latest": [d.when.latest for d in deaths]})
+    return pd.DataFrame(
+        {
+            "victim_id": [d.victim_id for d in deaths],
+            "name": [d.name for d in deaths],
+            "earliest": [d.when.earliest for d in deaths],
+            "latest": [d.when.latest for d in deaths],
+        }
+    )
 
 
 def _others(deaths: list[Death], investigation: str) -> list[Death]:
@@ -158,12 +193,15 @@ def deaths_after(windows: pd.DataFrame, investigation: str, when: Interval) -> p
 
 
 def _window(others: list[Death], when: Interval, until: Interval) -> tuple[list[Death], list[Death]]:
-    return ([d for d in others if certainly_in_window(d.when, when, until)],
-            [d for d in others if possibly_in_window(d.when, when, until)])
+    return (
+        [d for d in others if certainly_in_window(d.when, when, until)],
+        [d for d in others if possibly_in_window(d.when, when, until)],
+    )
 
 
-def deaths_in_window(windows: pd.DataFrame, investigation: str, when: Interval,
-                     until: Interval) -> tuple[pd.DataFrame, pd.DataFrame]:
+def deaths_in_window(
+    windows: pd.DataFrame, investigation: str, when: Interval, until: Interval
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The other deaths while an opportunity stood open, from the day it arose (``when``) to the day it closed (``until``).
 
     Returns ``(certain, possible)``, both in death order, by
@@ -188,8 +226,9 @@ def next_death(windows: pd.DataFrame, investigation: str, when: Interval) -> pd.
     return None if first is None else _frame([others[first]]).iloc[0]
 
 
-def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
-              investigation: str | None = None) -> pd.DataFrame:
+def gap_table(
+    case: Case, basis: Basis = "death", identified_by: str = "all", investigation: str | None = None
+) -> pd.DataFrame:
     """One row per missed opportunity: the next death after it, the days between, and its open window.
 
     Columns are :data:`GAP_COLUMNS`. ``date_earliest``..``date_latest`` is when the opportunity
@@ -219,14 +258,25 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
         gap = gap_range(when, candidates)
         open_min, open_max = span_range(when, until)
         row = {
-            "opportunity_id": opp.opportunity_id, "investigation": opp.investigation,
-            "date_earliest": when.earliest, "date_latest": when.latest,
-            "open_until_earliest": until.earliest, "open_until_latest": until.latest,
+            "opportunity_id": opp.opportunity_id,
+            "investigation": opp.investigation,
+            "date_earliest": when.earliest,
+            "date_latest": when.latest,
+            "open_until_earliest": until.earliest,
+            "open_until_latest": until.latest,
             "identified_by": ";".join(opp.identified_by),
-            "next_death": None, "next_death_name": None, "next_earliest": pd.NaT, "next_latest": pd.NaT,
-            "next_deaths": "", "next_deaths_names": "",
-            "gap_days_min": None, "gap_days_max": None, "gap_days_mid": None,
-            "deaths_while_open": len(possible), "days_open_min": open_min, "days_open_max": open_max,
+            "next_death": None,
+            "next_death_name": None,
+            "next_earliest": pd.NaT,
+            "next_latest": pd.NaT,
+            "next_deaths": "",
+            "next_deaths_names": "",
+            "gap_days_min": None,
+            "gap_days_max": None,
+            "gap_days_mid": None,
+            "deaths_while_open": len(possible),
+            "days_open_min": open_min,
+            "days_open_max": open_max,
             "official_credits": credit_label(list(opp.identified_by), strengths.get(opp.opportunity_id, {})),
             "evidence_grade": grade[opp.opportunity_id],
             "deaths_in_window_certain": ";".join(d.victim_id for d in certain),
@@ -236,17 +286,30 @@ def gap_table(case: Case, basis: Basis = "death", identified_by: str = "all",
             nxt = others[first]
             low, high = gap
             may = [others[i] for i in may_be_next(when, candidates)]
-            row.update(next_death=nxt.victim_id, next_death_name=nxt.name,
-                       next_earliest=nxt.when.earliest, next_latest=nxt.when.latest,
-                       next_deaths=";".join(d.victim_id for d in may), next_deaths_names=" or ".join(d.name for d in may),
-                       gap_days_min=low, gap_days_max=high, gap_days_mid=(low + high) / 2)
+            row.update(
+                next_death=nxt.victim_id,
+                next_death_name=nxt.name,
+                next_earliest=nxt.when.earliest,
+                next_latest=nxt.when.latest,
+                next_deaths=";".join(d.victim_id for d in may),
+                next_deaths_names=" or ".join(d.name for d in may),
+                gap_days_min=low,
+                gap_days_max=high,
+                gap_days_mid=(low + high) / 2,
+            )
         rows.append(row)
     table = pd.DataFrame(rows, columns=GAP_COLUMNS)
     for column in ("gap_days_min", "gap_days_max", "deaths_while_open", "days_open_min", "days_open_max"):
         table[column] = table[column].astype("Int64")
     table["gap_days_mid"] = table["gap_days_mid"].astype("Float64")
-    for column in ("date_earliest", "date_latest", "open_until_earliest", "open_until_latest",
-                   "next_earliest", "next_latest"):
+    for column in (
+        "date_earliest",
+        "date_latest",
+        "open_until_earliest",
+        "open_until_latest",
+        "next_earliest",
+        "next_latest",
+    ):
         table[column] = pd.to_datetime(table[column]).astype("datetime64[s]")
     return table.reset_index(drop=True)
 
@@ -265,13 +328,23 @@ def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") 
     rows = []
     for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
         death = Interval(windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"])
-        other = [(o.opportunity_id, arose(o)) for o in opps.itertuples(index=False) if o.investigation != victim.victim_id]
+        other = [
+            (o.opportunity_id, arose(o)) for o in opps.itertuples(index=False) if o.investigation != victim.victim_id
+        ]
         certain = [oid for oid, when in other if certainly_before(when, death)]
         possible = [oid for oid, when in other if possibly_before(when, death)]
-        rows.append({"victim_id": victim.victim_id, "name": victim.name,
-                     "died_earliest": victim.died_earliest, "died_latest": victim.died_latest,
-                     "n_certainly_before": len(certain), "n_possibly_before": len(possible),
-                     "certainly_before": certain, "possibly_before": possible})
+        rows.append(
+            {
+                "victim_id": victim.victim_id,
+                "name": victim.name,
+                "died_earliest": victim.died_earliest,
+                "died_latest": victim.died_latest,
+                "n_certainly_before": len(certain),
+                "n_possibly_before": len(possible),
+                "certainly_before": certain,
+                "possibly_before": possible,
+            }
+        )
     return pd.DataFrame(rows)
 
 

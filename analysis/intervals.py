@@ -180,8 +180,8 @@ def gap_range(start: Interval, candidates: Iterable[Interval]) -> tuple[int, int
                 trials.add(nxt)
     high = None
     for day in trials:
-        can = [c for c in followers if c.latest >= day]          # may follow a start on `day`
-        must = [c for c in can if c.earliest >= day]             # cannot have come before it
+        can = [c for c in followers if c.latest >= day]  # may follow a start on `day`
+        must = [c for c in can if c.earliest >= day]  # cannot have come before it
         if must:
             value = _days(day, min(c.latest for c in must))
         elif can:

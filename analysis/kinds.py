@@ -43,8 +43,9 @@ def kind_table(case: Case, column: str, identified_by: str = "all", investigatio
     rows = []
     for term in vocabulary(case, column):
         for lane in lanes:
-            ids = opps.loc[(opps["investigation"] == lane) & opps[column].map(lambda vs, t=term.value: t in vs),
-                           "opportunity_id"].tolist()
+            ids = opps.loc[
+                (opps["investigation"] == lane) & opps[column].map(lambda vs, t=term.value: t in vs), "opportunity_id"
+            ].tolist()
             ids.sort()
             rows.append({"value": term.value, "investigation": lane, "n": len(ids), "opportunity_ids": ";".join(ids)})
     table = pd.DataFrame(rows, columns=["value", "investigation", "n", "opportunity_ids"])
@@ -52,12 +53,16 @@ def kind_table(case: Case, column: str, identified_by: str = "all", investigatio
     return table
 
 
-def kind_crosstab(case: Case, column: str, identified_by: str = "all", investigation: str | None = None) -> pd.DataFrame:
+def kind_crosstab(
+    case: Case, column: str, identified_by: str = "all", investigation: str | None = None
+) -> pd.DataFrame:
     """Wide table for readers: a row per value, a column per investigation (victim's name), each cell
     ``"n: ids"`` (empty where none), and a ``total`` column counting opportunities with that value."""
     long = kind_table(case, column, identified_by, investigation)
     names = {v: case.victim_name(v) for v in long["investigation"].unique()}
-    cell = long.assign(cell=[f"{n}: {ids.replace(';', ', ')}" if n else "" for n, ids in zip(long["n"], long["opportunity_ids"])])
+    cell = long.assign(
+        cell=[f"{n}: {ids.replace(';', ', ')}" if n else "" for n, ids in zip(long["n"], long["opportunity_ids"])]
+    )
     wide = cell.pivot(index="value", columns="investigation", values="cell")
     wide = wide.reindex(index=list(dict.fromkeys(long["value"])), columns=list(names)).rename(columns=names)
     wide["total"] = long.groupby("value", sort=False)["n"].sum()
@@ -78,12 +83,20 @@ def theme_mismatches(case: Case, column: str) -> pd.DataFrame:
     for term in vocabulary(case, column):
         for fid in term.findings:
             if fid not in findings.index:
-                raise ValueError(f"datapackage.json: {column} value {term.value!r} cites finding {fid!r}, "
-                                 "which is not in findings.csv (correct the id)")
+                raise ValueError(
+                    f"datapackage.json: {column} value {term.value!r} cites finding {fid!r}, "
+                    "which is not in findings.csv (correct the id)"
+                )
             for oid in named[fid]:
                 if term.value not in recorded[oid]:
-                    rows.append({"finding_id": fid, "opportunity_id": oid, "expected": term.value,
-                                 "recorded": ";".join(recorded[oid])})
+                    rows.append(
+                        {
+                            "finding_id": fid,
+                            "opportunity_id": oid,
+                            "expected": term.value,
+                            "recorded": ";".join(recorded[oid]),
+                        }
+                    )
     return pd.DataFrame(rows, columns=["finding_id", "opportunity_id", "expected", "recorded"])
 
 
@@ -94,11 +107,18 @@ def units_identified_by(case: Case, body: str) -> set[str]:
     return {u for units in named["unit"] for u in units}
 
 
-def findings_for_value(case: Case, column: str, value: str, body: str | None = None, kind: str | None = None) -> list[str]:
+def findings_for_value(
+    case: Case, column: str, value: str, body: str | None = None, kind: str | None = None
+) -> list[str]:
     """The finding ids the vocabulary cites for ``value``, optionally only those of one ``body`` and ``kind``."""
     terms = {t.value: t for t in vocabulary(case, column)}
     if value not in terms:
         raise ValueError(f"{value!r} is not a {column} ({', '.join(terms)})")
     f = case.findings.set_index("finding_id")
-    return [fid for fid in terms[value].findings
-            if fid in f.index and (body is None or f.at[fid, "body"] == body) and (kind is None or f.at[fid, "kind"] == kind)]
+    return [
+        fid
+        for fid in terms[value].findings
+        if fid in f.index
+        and (body is None or f.at[fid, "body"] == body)
+        and (kind is None or f.at[fid, "kind"] == kind)
+    ]

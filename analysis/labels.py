@@ -108,8 +108,11 @@ def _filter_parts(identified_by: str) -> tuple[list[str], bool]:
         raise ValueError(f"identified_by must be one of {', '.join(IDENTIFIED_BY)}, not {identified_by!r}")
     bodies, explicit = IDENTIFIED_BY[identified_by]
     order = list(_FILTER_BODIES)
-    return ([_FILTER_BODIES.get(b, b) for b in sorted(bodies, key=lambda b: order.index(b) if b in order else 99)]
-            if bodies is not None else []), explicit
+    return (
+        [_FILTER_BODIES.get(b, b) for b in sorted(bodies, key=lambda b: order.index(b) if b in order else 99)]
+        if bodies is not None
+        else []
+    ), explicit
 
 
 def filter_words(identified_by: str) -> str:
@@ -164,10 +167,20 @@ def combinations_words(combinations: Any) -> str:
 
 #: Per basis: how the next death is measured, as a title says it, and the table headers.
 BASIS_WORDS = {
-    "death": {"target": "next death", "measured": "the days each man may have died",
-              "next": "Next death", "when": "May have died", "days": "Days to it"},
-    "found": {"target": "next discovery of a body", "measured": "the day each body was found",
-              "next": "Next body found", "when": "Found", "days": "Days to its discovery"},
+    "death": {
+        "target": "next death",
+        "measured": "the days each man may have died",
+        "next": "Next death",
+        "when": "May have died",
+        "days": "Days to it",
+    },
+    "found": {
+        "target": "next discovery of a body",
+        "measured": "the day each body was found",
+        "next": "Next body found",
+        "when": "Found",
+        "days": "Days to its discovery",
+    },
 }
 
 
@@ -202,8 +215,10 @@ class Labels:
                 if f.vocabulary:
                     self._terms[(table.name, f.name)] = {t.value: t.label or value_words(t.value) for t in f.vocabulary}
         s = case.sources
-        self._sources = {row.source_id: (source_words(row.publisher, row.published), str(row.url), str(row.title))
-                         for row in s.itertuples(index=False)}
+        self._sources = {
+            row.source_id: (source_words(row.publisher, row.published), str(row.url), str(row.title))
+            for row in s.itertuples(index=False)
+        }
         o = case.opportunities
         self._missed = dict(zip(o["opportunity_id"], o["missed"]))
 
@@ -279,8 +294,10 @@ class Labels:
         for sid in items:
             if sid in self._sources:
                 label, url, title = self._sources[sid]
-                links.append(f'<a href="{html.escape(url, quote=True)}" title="{html.escape(title, quote=True)}">'
-                             f"{html.escape(label)}</a>")
+                links.append(
+                    f'<a href="{html.escape(url, quote=True)}" title="{html.escape(title, quote=True)}">'
+                    f"{html.escape(label)}</a>"
+                )
             else:
                 links.append(html.escape(sid))
         return Cell("; ".join(self.source(s) for s in items), "; ".join(links))
@@ -311,8 +328,10 @@ class Labels:
     def column(self, column: str, how: Callable[[Any], str | Cell]) -> Callable[[dict], Cell]:
         """A :func:`analysis.tables.reader_table` column showing ``column`` through ``how``
         (e.g. ``labels.column("investigation", labels.name)``)."""
+
         def cell(record: dict) -> Cell:
             out = how(record[column])
             return out if isinstance(out, Cell) else Cell(out, html.escape(out))
+
         cell.__name__ = f"{column}_words"
         return cell

@@ -21,8 +21,20 @@ import pandas as pd
 
 from analysis.citations import check_citations
 from analysis.problems import DataError, DataMissing, Problem
-from analysis.schema import (INTERVALS, LATER_INTERVALS, LIST_FIELDS, OFFICIAL_CREDITS, PARTIAL_DATES, RECORD_TABLES,
-                             CaseInfo, Field, Table, citations_complete, read_case_info, read_tables)
+from analysis.schema import (
+    INTERVALS,
+    LATER_INTERVALS,
+    LIST_FIELDS,
+    OFFICIAL_CREDITS,
+    PARTIAL_DATES,
+    RECORD_TABLES,
+    CaseInfo,
+    Field,
+    Table,
+    citations_complete,
+    read_case_info,
+    read_tables,
+)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -74,8 +86,10 @@ class Case:
             return self.events[self.events["event_id"] == self.info.series_end_event].iloc[0]
         arrests = self.events[self.events["kind"] == "arrest"]
         if arrests.empty:
-            raise ValueError("the events table has no arrest and datapackage.json names no case.series_end_event; "
-                             "the gap analysis needs the event that ends the series")
+            raise ValueError(
+                "the events table has no arrest and datapackage.json names no case.series_end_event; "
+                "the gap analysis needs the event that ends the series"
+            )
         return arrests.loc[arrests["date_latest"].idxmax()]  # type: ignore[call-overload]  # a row label
 
     @property
@@ -149,22 +163,27 @@ def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[t
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(where, line, "(encoding)",
-                                f"byte 0x{raw[exc.start]:02x} is not UTF-8 (re-save the file as UTF-8)"))
+        problems.append(
+            Problem(where, line, "(encoding)", f"byte 0x{raw[exc.start]:02x} is not UTF-8 (re-save the file as UTF-8)")
+        )
         return None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
-        problems.append(Problem(where, 1, "(header)",
-                                f"file is empty (it needs the header row: {','.join(table.field_names)})"))
+        problems.append(
+            Problem(where, 1, "(header)", f"file is empty (it needs the header row: {','.join(table.field_names)})")
+        )
         return None
     missing = [n for n in table.field_names if n not in header]
     extra = [h for h in header if h not in table.field_names]
     for name in missing:
-        problems.append(Problem(where, 1, name, "column missing from the header (add it; it may be empty where optional)"))
+        problems.append(
+            Problem(where, 1, name, "column missing from the header (add it; it may be empty where optional)")
+        )
     for name in extra:
-        problems.append(Problem(where, 1, name or "(blank)",
-                                "column not in datapackage.json (remove it, or add it to the schema)"))
+        problems.append(
+            Problem(where, 1, name or "(blank)", "column not in datapackage.json (remove it, or add it to the schema)")
+        )
     if missing or extra:
         return None
     fields = {f.name: f for f in table.fields}
@@ -175,9 +194,14 @@ def _read_table(data_dir: Path, table: Table, problems: list[Problem]) -> list[t
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            problems.append(Problem(where, line, "(row)",
-                                    f"has {len(cells)} fields but the header has {len(header)} "
-                                    "(quote any cell that contains a comma)"))
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    "(row)",
+                    f"has {len(cells)} fields but the header has {len(header)} (quote any cell that contains a comma)",
+                )
+            )
             continue
         row: Row = {}
         for name, cell in zip(header, cells):
@@ -199,8 +223,10 @@ def _parse_cell(spec: Field, cell: str) -> tuple[object, str | None]:
     if spec.vocabulary:
         unknown = [item for item in text.split(";") if item not in spec.terms]
         if unknown:
-            return None, (f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not in the vocabulary "
-                          f"({', '.join(spec.terms)}; `;` between two; see datapackage.json)")
+            return None, (
+                f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not in the vocabulary "
+                f"({', '.join(spec.terms)}; `;` between two; see datapackage.json)"
+            )
     if spec.enum and text not in spec.enum:
         return None, f"{text!r} is not one of {', '.join(spec.enum)}"
     if spec.pattern and not spec.pattern.fullmatch(text):
@@ -259,8 +285,9 @@ def partial_date_error(text: str) -> str | None:
 # --- checks across rows and tables --------------------------------------------------------
 
 
-def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem],
-                skip_targets: set[str]) -> None:
+def _check_keys(
+    data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem], skip_targets: set[str]
+) -> None:
     """Unique primary keys, foreign keys, and list references that resolve (into usable tables)."""
     keys: dict[str, set] = {}
     for name, table in tables.items():
@@ -271,8 +298,14 @@ def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: 
             if key is None:
                 continue
             if key in seen:
-                problems.append(Problem(where, line, table.primary_key,
-                                        f"{key!r} duplicates line {seen[key]} (ids must be unique; rename one)"))
+                problems.append(
+                    Problem(
+                        where,
+                        line,
+                        table.primary_key,
+                        f"{key!r} duplicates line {seen[key]} (ids must be unique; rename one)",
+                    )
+                )
             else:
                 seen[key] = line
         keys[name] = set(seen)
@@ -287,9 +320,15 @@ def _check_keys(data_dir: Path, tables: dict[str, Table], rows: dict, problems: 
                 value = row.get(column)
                 for item in value if isinstance(value, list) else [value] if value else []:
                     if item not in keys.get(target, set()):
-                        problems.append(Problem(where, line, column,
-                                                f"{item!r} is not a {tables[target].primary_key} in {tables[target].path} "
-                                                f"(add it there or correct the id)"))
+                        problems.append(
+                            Problem(
+                                where,
+                                line,
+                                column,
+                                f"{item!r} is not a {tables[target].primary_key} in {tables[target].path} "
+                                f"(add it there or correct the id)",
+                            )
+                        )
 
 
 def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
@@ -299,41 +338,80 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
         start, end = INTERVALS.get(name, ("", ""))
         for line, row in rows[name]:
             if start and row[start] and row[end] and row[start] > row[end]:
-                problems.append(Problem(where, line, end,
-                                        f"{row[end]} is before {start} {row[start]} (an interval runs earliest..latest; swap them)"))
+                problems.append(
+                    Problem(
+                        where,
+                        line,
+                        end,
+                        f"{row[end]} is before {start} {row[start]} (an interval runs earliest..latest; swap them)",
+                    )
+                )
             if name in LATER_INTERVALS and start:
                 _check_later_interval(where, line, row, (start, end), LATER_INTERVALS[name], problems)
             if "source_ids" in row and row.get("source_ids") == []:
                 problems.append(Problem(where, line, "source_ids", "cites no source (every row needs one)"))
             if name == "victims" and row["found_date"]:
                 if row["died_earliest"] and row["found_date"] < row["died_earliest"]:
-                    problems.append(Problem(where, line, "found_date",
-                                            f"{row['found_date']} is before died_earliest {row['died_earliest']} "
-                                            "(a body cannot be found before the death; check both dates)"))
+                    problems.append(
+                        Problem(
+                            where,
+                            line,
+                            "found_date",
+                            f"{row['found_date']} is before died_earliest {row['died_earliest']} "
+                            "(a body cannot be found before the death; check both dates)",
+                        )
+                    )
                 elif row["died_latest"] and row["died_latest"] > row["found_date"]:
-                    problems.append(Problem(where, line, "died_latest",
-                                            f"{row['died_latest']} is after found_date {row['found_date']} "
-                                            "(he cannot have died after he was found; set died_latest <= found_date)"))
+                    problems.append(
+                        Problem(
+                            where,
+                            line,
+                            "died_latest",
+                            f"{row['died_latest']} is after found_date {row['found_date']} "
+                            "(he cannot have died after he was found; set died_latest <= found_date)",
+                        )
+                    )
 
 
-def _check_later_interval(where: str, line: int, row: Row, first: tuple[str, str], later: tuple[str, str],
-                          problems: list[Problem]) -> None:
+def _check_later_interval(
+    where: str, line: int, row: Row, first: tuple[str, str], later: tuple[str, str], problems: list[Problem]
+) -> None:
     """A second interval (when a chance closed) that is ordered and cannot end before the first (when it arose) did."""
     start, end = first
     close_start, close_end = later
     if row.get(close_start) and row.get(close_end) and row[close_start] > row[close_end]:
-        problems.append(Problem(where, line, close_end,
-                                f"{row[close_end]} is before {close_start} {row[close_start]} "
-                                "(an interval runs earliest..latest; swap them)"))
+        problems.append(
+            Problem(
+                where,
+                line,
+                close_end,
+                f"{row[close_end]} is before {close_start} {row[close_start]} "
+                "(an interval runs earliest..latest; swap them)",
+            )
+        )
         return
     if row.get(close_start) and row.get(start) and row[close_start] < row[start]:
-        problems.append(Problem(where, line, close_start,
-                                f"{row[close_start]} is before {start} {row[start]} (a chance cannot close before "
-                                f"it arose; check both dates)"))
+        problems.append(
+            Problem(
+                where,
+                line,
+                close_start,
+                f"{row[close_start]} is before {start} {row[start]} (a chance cannot close before "
+                f"it arose; check both dates)",
+            )
+        )
     elif row.get(close_end) and row.get(end) and row[close_end] < row[end]:
-        problems.append(Problem(where, line, close_end,
-                                f"{row[close_end]} is before {end} {row[end]} (a chance cannot close before it "
-                                f"arose: narrow {end} to {row[close_end]} at the latest, or correct {close_end})"))
+        problems.append(
+            Problem(
+                where,
+                line,
+                close_end,
+                f"{row[close_end]} is before {end} {row[end]} (a chance cannot close before it "
+                f"arose: narrow {end} to {row[close_end]} at the latest, or correct {close_end})",
+            )
+        )
+
+
 #: The event that ends the series: the gap analysis counts to it (today, an events row of this kind).
 SERIES_END_KIND = "arrest"
 
@@ -344,9 +422,15 @@ def _check_series_end(data_dir: Path, tables: dict[str, Table], rows: dict, prob
     One small rule, easy to re-point when the case's metadata names that event instead.
     """
     if not any(row.get("kind") == SERIES_END_KIND for _, row in rows["events"]):
-        problems.append(Problem(str(data_dir / tables["events"].path), 1, "kind",
-                                f"no event of kind {SERIES_END_KIND!r}: the gap analysis counts to the event that "
-                                "ends the series (the final arrest); add it, with its source"))
+        problems.append(
+            Problem(
+                str(data_dir / tables["events"].path),
+                1,
+                "kind",
+                f"no event of kind {SERIES_END_KIND!r}: the gap analysis counts to the event that "
+                "ends the series (the final arrest); add it, with its source",
+            )
+        )
 
 
 def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problems: list[Problem]) -> None:
@@ -365,12 +449,24 @@ def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problem
         if line in already:
             pass
         elif ids and not row.get("link"):
-            problems.append(Problem(findings_file, line, "link",
-                                    "is required when opportunity_ids is filled (explicit if the finding names "
-                                    "that failing in specific terms, general if it only covers it)"))
+            problems.append(
+                Problem(
+                    findings_file,
+                    line,
+                    "link",
+                    "is required when opportunity_ids is filled (explicit if the finding names "
+                    "that failing in specific terms, general if it only covers it)",
+                )
+            )
         elif row.get("link") and not ids:
-            problems.append(Problem(findings_file, line, "link",
-                                    f"{row['link']!r} but the finding names no opportunity (empty it, or fill opportunity_ids)"))
+            problems.append(
+                Problem(
+                    findings_file,
+                    line,
+                    "link",
+                    f"{row['link']!r} but the finding names no opportunity (empty it, or fill opportunity_ids)",
+                )
+            )
         credit = OFFICIAL_CREDITS.get(str(row.get("body")))
         if credit is not None:
             for opp in ids:
@@ -387,14 +483,26 @@ def _check_credits(data_dir: Path, tables: dict[str, Table], rows: dict, problem
                 credited.add((opp, credit))
                 if (opp, credit) not in named:
                     bodies = ", ".join(sorted(b for b, c in OFFICIAL_CREDITS.items() if c == credit))
-                    problems.append(Problem(opps_file, line, "identified_by",
-                                            f"credits {credit!r} but no finding of {bodies} names {opp} "
-                                            "(add it to that finding's opportunity_ids, or remove the credit)"))
+                    problems.append(
+                        Problem(
+                            opps_file,
+                            line,
+                            "identified_by",
+                            f"credits {credit!r} but no finding of {bodies} names {opp} "
+                            "(add it to that finding's opportunity_ids, or remove the credit)",
+                        )
+                    )
     for (opp, credit), line in sorted(named.items(), key=lambda item: item[1]):
         if (opp, credit) not in credited and opp not in unreadable:
-            problems.append(Problem(findings_file, line, "opportunity_ids",
-                                    f"names {opp} but that opportunity's identified_by lacks {credit!r} "
-                                    "(add the credit there, or remove the opportunity here)"))
+            problems.append(
+                Problem(
+                    findings_file,
+                    line,
+                    "opportunity_ids",
+                    f"names {opp} but that opportunity's identified_by lacks {credit!r} "
+                    "(add the credit there, or remove the opportunity here)",
+                )
+            )
 
 
 def _check_case_info(data_dir: Path, info: CaseInfo, rows: dict, problems: list[Problem]) -> None:
@@ -402,9 +510,15 @@ def _check_case_info(data_dir: Path, info: CaseInfo, rows: dict, problems: list[
     where = str(data_dir / "datapackage.json")
     if info.series_end_event is not None and rows.get("events"):
         if info.series_end_event not in {row.get("event_id") for _, row in rows["events"]}:
-            problems.append(Problem(where, 1, "case.series_end_event",
-                                    f"{info.series_end_event!r} is not an event_id in events.csv (name the event that "
-                                    "ends the series, or remove the key to use the latest arrest)"))
+            problems.append(
+                Problem(
+                    where,
+                    1,
+                    "case.series_end_event",
+                    f"{info.series_end_event!r} is not an event_id in events.csv (name the event that "
+                    "ends the series, or remove the key to use the latest arrest)",
+                )
+            )
     ends: dict[str, date | None] = {}
     for key in ("window_start", "window_end"):
         text = getattr(info, key)
@@ -415,7 +529,9 @@ def _check_case_info(data_dir: Path, info: CaseInfo, rows: dict, problems: list[
         except ValueError:
             ends[key] = None
         if ends[key] is None:
-            problems.append(Problem(where, 1, f"case.{key}", f"{text!r} is not a real date (write YYYY-MM-DD, or null)"))
+            problems.append(
+                Problem(where, 1, f"case.{key}", f"{text!r} is not a real date (write YYYY-MM-DD, or null)")
+            )
     first, last = ends.get("window_start"), ends.get("window_end")
     if first is not None and last is not None and first > last:
         problems.append(Problem(where, 1, "case.window_end", "is before case.window_start (swap them)"))

@@ -135,11 +135,15 @@ def check_parameters(record: Case | Callable[[], Case] | None, **params: Any) ->
         elif name in ("victim", "investigation"):
             deferred[name] = value
         else:
-            raise ParameterError(f"parameter {name}: no such parameter; accepted: data_dir, figures_dir, start, end, "
-                                 "kinds, basis, bases, identified_by, identified_by_choices, investigation, victim, bodies, *_figure")
+            raise ParameterError(
+                f"parameter {name}: no such parameter; accepted: data_dir, figures_dir, start, end, "
+                "kinds, basis, bases, identified_by, identified_by_choices, investigation, victim, bodies, *_figure"
+            )
     if out.get("start") and out.get("end") and out["start"] > out["end"]:
-        raise ParameterError(f"parameters start, end: the window {out['start']} to {out['end']} is reversed; "
-                             "accepted: start on or before end")
+        raise ParameterError(
+            f"parameters start, end: the window {out['start']} to {out['end']} is reversed; "
+            "accepted: start on or before end"
+        )
     case = record() if callable(record) else record
     if deferred and case is None and any(v is not None for v in deferred.values()):
         raise ValueError("check_parameters needs the case to check a victim id")

@@ -37,11 +37,13 @@ TRACK_GAP_DAYS = 30
 
 #: The one date rule for missed opportunities, shared by the timeline, the cumulative chart and the
 #: open-windows chart; the predicates behind it are in :mod:`analysis.intervals`.
-OPPORTUNITY_DATE_RULE = ("an opportunity may have first arisen on any day from its date_earliest to its date_latest, "
-                         "and its chance closed on a day from its open_until_earliest to its open_until_latest: "
-                         "the timeline draws when it arose (marker on the earliest day), the cumulative chart "
-                         "counts it as a band from 'if each arose on its earliest day' to 'on its latest day', and "
-                         "the open-windows chart draws it from when it arose to when it closed")
+OPPORTUNITY_DATE_RULE = (
+    "an opportunity may have first arisen on any day from its date_earliest to its date_latest, "
+    "and its chance closed on a day from its open_until_earliest to its open_until_latest: "
+    "the timeline draws when it arose (marker on the earliest day), the cumulative chart "
+    "counts it as a band from 'if each arose on its earliest day' to 'on its latest day', and "
+    "the open-windows chart draws it from when it arose to when it closed"
+)
 
 
 #: A time figure's default ``start``/``end``: the window the data package names (``case.window_start``,
@@ -58,15 +60,16 @@ def number_words(n: int) -> str:
 
 def _window(case: Case, start: str | None, end: str | None) -> tuple[str | None, str | None]:
     """``start``/``end`` with :data:`CASE_WINDOW` replaced by the data package's window."""
-    return (case.info.window_start if start == CASE_WINDOW else start,
-            case.info.window_end if end == CASE_WINDOW else end)
+    return (
+        case.info.window_start if start == CASE_WINDOW else start,
+        case.info.window_end if end == CASE_WINDOW else end,
+    )
 
 
 def _finish(fig: Figure, title: str, alt: str, case: Case) -> Figure:
     """Add the title and the case's source line, reserve room for the latter, and attach the alt text."""
     # About nine bold 12-point characters fit in an inch: wrap a longer title rather than cut it off.
-    fig.suptitle(fill(title, width=int(fig.get_figwidth() * 9)), x=0.01, ha="left", fontsize=12,
-                 fontweight="bold")
+    fig.suptitle(fill(title, width=int(fig.get_figwidth() * 9)), x=0.01, ha="left", fontsize=12, fontweight="bold")
     footer = FOOTER_IN / fig.get_figheight()
     # The layout rectangle is (left, bottom, width, height): from the footer up to the top edge, so
     # the title keeps its own room above the axes.
@@ -88,15 +91,18 @@ def _legend_below(fig: Figure, handles: list, fontsize: float, **kw) -> None:
     can leave it past the figure's edge; a figure legend stays put. Its padding from the bottom
     edge, in font sizes, is the source line's strip.
     """
-    fig.legend(handles=handles, loc="outside lower center", fontsize=fontsize,
-               borderaxespad=FOOTER_IN * 72 / fontsize, **kw)
+    fig.legend(
+        handles=handles, loc="outside lower center", fontsize=fontsize, borderaxespad=FOOTER_IN * 72 / fontsize, **kw
+    )
 
 
 def _lanes(case: Case) -> list[str]:
     return case.investigations
 
 
-def pack_tracks(starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp], gap_days: int = TRACK_GAP_DAYS) -> list[int]:
+def pack_tracks(
+    starts: Sequence[pd.Timestamp], ends: Sequence[pd.Timestamp], gap_days: int = TRACK_GAP_DAYS
+) -> list[int]:
     """Give each interval a track (0, 1, ...) so that no two on one track overlap or come within ``gap_days``.
 
     Intervals are placed in the order given, each on the lowest free track, so marks that share a
@@ -124,10 +130,18 @@ def _mark_final_arrest(case: Case, ax, label: bool) -> None:
     arrest = case.series_end_event
     ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=ARREST_SHADE, lw=0, zorder=0)
     if label:
-        ax.annotate(f"{case.info.series_end_caption},\n{day_range(arrest['date_earliest'], arrest['date_latest'])}",
-                    (arrest["date_earliest"], 1.0), xycoords=("data", "axes fraction"), xytext=(-3, 2),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=7, color=NEUTRAL,
-                    annotation_clip=False)
+        ax.annotate(
+            f"{case.info.series_end_caption},\n{day_range(arrest['date_earliest'], arrest['date_latest'])}",
+            (arrest["date_earliest"], 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color=NEUTRAL,
+            annotation_clip=False,
+        )
 
 
 def _clip(days: pd.Series, lower: Any = None, upper: Any = None) -> pd.Series:
@@ -141,8 +155,9 @@ def _time_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
-def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE_WINDOW,
-             kinds: Sequence[str] = TIMELINE_KINDS) -> Figure:
+def timeline(
+    case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE_WINDOW, kinds: Sequence[str] = TIMELINE_KINDS
+) -> Figure:
     """The case on one time axis: a lane per investigation, and one for the arrests, charges and courts.
 
     Deaths are hatched spans over the days they may have happened. Each missed opportunity is its
@@ -177,7 +192,9 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
     track_y: dict[str, float] = {}
     shared: set[str] = set()
     for v in lanes:
-        own = opps[opps["investigation"] == v].sort_values(["date_earliest", "date_latest", "opportunity_id"], kind="stable")
+        own = opps[opps["investigation"] == v].sort_values(
+            ["date_earliest", "date_latest", "opportunity_id"], kind="stable"
+        )
         tracks = pack_tracks(list(own["date_earliest"]), list(own["date_latest"]))
         n = max(tracks, default=-1) + 1
         top = y
@@ -211,13 +228,32 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
             for v in lanes:
                 d0, d1 = died[v]
                 if d1 >= lo and d0 <= hi:
-                    ax.barh(lane_of[v], (d1 + ONE_DAY - d0).days, left=d0, height=0.32, color="white",
-                            edgecolor=hue[v], hatch=DEATH_HATCH, lw=1.2, zorder=2)
-            handles.append(Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="Death (days it may have happened)"))
+                    ax.barh(
+                        lane_of[v],
+                        (d1 + ONE_DAY - d0).days,
+                        left=d0,
+                        height=0.32,
+                        color="white",
+                        edgecolor=hue[v],
+                        hatch=DEATH_HATCH,
+                        lw=1.2,
+                        zorder=2,
+                    )
+            handles.append(
+                Patch(
+                    facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH, label="Death (days it may have happened)"
+                )
+            )
         if "found" in kinds:
             found = victims[(victims["found_date"] >= lo) & (victims["found_date"] <= hi)]
-            ax.scatter(found["found_date"], [lane_of[v] for v in found.index], marker=MARKERS["found"], s=60,
-                       color="black", zorder=4)
+            ax.scatter(
+                found["found_date"],
+                [lane_of[v] for v in found.index],
+                marker=MARKERS["found"],
+                s=60,
+                color="black",
+                zorder=4,
+            )
             handles.append(Line2D([], [], ls="", marker=MARKERS["found"], color="black", ms=8, label="Body found"))
         if len(opps):
             ys = [track_y[o] for o in opps["opportunity_id"]]
@@ -225,32 +261,87 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
             first = _clip(opps["date_earliest"], lower=lo)
             last = _clip(opps["date_latest"], upper=hi) + ONE_DAY
             ax.hlines(ys, first, last, colors=colours, lw=2.4, zorder=3)
-            ax.scatter(first, ys, marker=MARKERS["opportunity"], s=36, facecolor=colours, edgecolor="black",
-                       lw=0.6, zorder=5, gid="opportunity-marks")
+            ax.scatter(
+                first,
+                ys,
+                marker=MARKERS["opportunity"],
+                s=36,
+                facecolor=colours,
+                edgecolor="black",
+                lw=0.6,
+                zorder=5,
+                gid="opportunity-marks",
+            )
             for oid, yy, end in zip(opps["opportunity_id"], ys, last):
                 if oid in shared:
-                    ax.annotate(oid, (end, yy), xytext=(4, 0), textcoords="offset points", ha="left", va="center",
-                                fontsize=6, color=NEUTRAL)
+                    ax.annotate(
+                        oid,
+                        (end, yy),
+                        xytext=(4, 0),
+                        textcoords="offset points",
+                        ha="left",
+                        va="center",
+                        fontsize=6,
+                        color=NEUTRAL,
+                    )
         if "opportunities" in kinds:
-            handles.append(Line2D([0, 1], [0, 0], color=NEUTRAL, lw=2.4, marker=MARKERS["opportunity"], mfc=LIGHT,
-                                  mec="black", ms=7, markevery=[0],
-                                  label=f"Missed opportunity ({len(opps)}): from the earliest to the latest day it may have arisen"))
-        for kind, marks, label in (("arrests", ("arrest",), "Arrest"),
-                                   ("court", ("charge", "court", "release"), "Charge, court or release")):
+            handles.append(
+                Line2D(
+                    [0, 1],
+                    [0, 0],
+                    color=NEUTRAL,
+                    lw=2.4,
+                    marker=MARKERS["opportunity"],
+                    mfc=LIGHT,
+                    mec="black",
+                    ms=7,
+                    markevery=[0],
+                    label=f"Missed opportunity ({len(opps)}): from the earliest to the latest day it may have arisen",
+                )
+            )
+        for kind, marks, label in (
+            ("arrests", ("arrest",), "Arrest"),
+            ("court", ("charge", "court", "release"), "Charge, court or release"),
+        ):
             if kind not in kinds:
                 continue
             pick = proc["kind"].isin(marks).to_numpy()
             rows = proc[pick]
             ry = [yy for yy, keep in zip(proc_y, pick) if keep]
-            ax.hlines(ry, _clip(rows["date_earliest"], lower=lo), _clip(rows["date_latest"], upper=hi) + ONE_DAY,
-                      colors="black", lw=1.2, zorder=3)
+            ax.hlines(
+                ry,
+                _clip(rows["date_earliest"], lower=lo),
+                _clip(rows["date_latest"], upper=hi) + ONE_DAY,
+                colors="black",
+                lw=1.2,
+                zorder=3,
+            )
             marker = MARKERS["arrest"] if kind == "arrests" else MARKERS["court"]
-            ax.scatter(_clip(rows["date_earliest"], lower=lo), ry, marker=marker, s=36,
-                       facecolor="white" if kind == "court" else "black", edgecolor="black", zorder=4)
-            handles.append(Line2D([], [], ls="", marker=marker, mfc="white" if kind == "court" else "black",
-                                  mec="black", ms=7, label=label))
+            ax.scatter(
+                _clip(rows["date_earliest"], lower=lo),
+                ry,
+                marker=marker,
+                s=36,
+                facecolor="white" if kind == "court" else "black",
+                edgecolor="black",
+                zorder=4,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="",
+                    marker=marker,
+                    mfc="white" if kind == "court" else "black",
+                    mec="black",
+                    ms=7,
+                    label=label,
+                )
+            )
         handles.append(Patch(facecolor=ARREST_SHADE, label=f"{case.info.series_end_title} (days it may have happened)"))
-        ax.set_yticks(ticks + [proc_base], [f"{case.victim_name(v)} investigation" for v in lanes] + [case.info.proceedings_lane])
+        ax.set_yticks(
+            ticks + [proc_base], [f"{case.victim_name(v)} investigation" for v in lanes] + [case.info.proceedings_lane]
+        )
         for tick, v in zip(ax.get_yticklabels(), lanes):
             tick.set_color(hue[v])
         ax.set_yticks([m for m, _ in minor], [label for _, label in minor], minor=True, fontsize=6, color=NEUTRAL)
@@ -262,18 +353,23 @@ def timeline(case: Case, start: str | None = CASE_WINDOW, end: str | None = CASE
         ax.set_ylabel("Investigation (small labels: the opportunities on each track)")
         _legend_below(fig, handles, ncol=2, fontsize=8)
         arrest = case.series_end_event
-        alt = (f"Timeline from {lo:%d %B %Y} to {hi:%d %B %Y} with one lane per police investigation "
-               f"({', '.join(case.victim_name(v) for v in lanes)}) and one for the arrests, charges and court dates. "
-               f"Hatched spans show the days in which each man may have died, crosses when his body was found, "
-               f"and {len(opps)} lines, each starting with a triangle, the days on which each missed opportunity may "
-               f"have arisen, one per row of the record, each on its own track labelled with its id. A shaded band "
-               f"marks {case.info.series_end_label}, {day_range(arrest['date_earliest'], arrest['date_latest'])}.")
+        alt = (
+            f"Timeline from {lo:%d %B %Y} to {hi:%d %B %Y} with one lane per police investigation "
+            f"({', '.join(case.victim_name(v) for v in lanes)}) and one for the arrests, charges and court dates. "
+            f"Hatched spans show the days in which each man may have died, crosses when his body was found, "
+            f"and {len(opps)} lines, each starting with a triangle, the days on which each missed opportunity may "
+            f"have arisen, one per row of the record, each on its own track labelled with its id. A shaded band "
+            f"marks {case.info.series_end_label}, {day_range(arrest['date_earliest'], arrest['date_latest'])}."
+        )
         count = number_words(len(lanes))
-        return _finish(fig, f"{count.capitalize()} deaths, {count} investigations: every missed opportunity in time", alt, case)
+        return _finish(
+            fig, f"{count.capitalize()} deaths, {count} investigations: every missed opportunity in time", alt, case
+        )
 
 
-def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
-              investigation: str | None = None) -> Figure:
+def gap_chart(
+    case: Case, basis: Basis = "death", identified_by: str = "all", investigation: str | None = None
+) -> Figure:
     """One floating bar per missed opportunity: from the shortest to the longest possible gap to the next death.
 
     The two dates are intervals, so the gap is a range of days (``gap_days_min`` to
@@ -283,7 +379,9 @@ def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
     gaps = gap_table(case, basis=basis, identified_by=identified_by, investigation=investigation)
     order = {v: i for i, v in enumerate(_lanes(case))}
     hue = investigation_colours(case.investigations)
-    gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
+    gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(
+        ["_lane", "date_earliest", "opportunity_id"], kind="stable"
+    )
     missed = case.opportunities.set_index("opportunity_id")["missed"]
     target = BASIS_WORDS[basis]["target"]  # gap_table has refused an unknown basis
     with house_style():
@@ -297,22 +395,47 @@ def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
                 ax.text(0, yy, " no later death", va="center", fontsize=7, color=NEUTRAL)
         if followed:
             # One bar call for all rows: far cheaper to draw than one per row.
-            ax.barh([yy for yy, _ in followed], [int(r.gap_days_max) - int(r.gap_days_min) for _, r in followed],
-                    left=[int(r.gap_days_min) for _, r in followed], height=0.62,
-                    color=[hue[r.investigation] for _, r in followed], edgecolor="black", lw=0.4)
+            ax.barh(
+                [yy for yy, _ in followed],
+                [int(r.gap_days_max) - int(r.gap_days_min) for _, r in followed],
+                left=[int(r.gap_days_min) for _, r in followed],
+                height=0.62,
+                color=[hue[r.investigation] for _, r in followed],
+                edgecolor="black",
+                lw=0.4,
+            )
             exact = [(yy, r) for yy, r in followed if r.gap_days_min == r.gap_days_max]
             if exact:
-                ax.scatter([int(r.gap_days_min) for _, r in exact], [yy for yy, _ in exact], marker="D", s=30,
-                           facecolor=[hue[r.investigation] for _, r in exact], edgecolor="black", lw=0.6,
-                           zorder=3)
+                ax.scatter(
+                    [int(r.gap_days_min) for _, r in exact],
+                    [yy for yy, _ in exact],
+                    marker="D",
+                    s=30,
+                    facecolor=[hue[r.investigation] for _, r in exact],
+                    edgecolor="black",
+                    lw=0.6,
+                    zorder=3,
+                )
         for yy, row in followed:
-            days = f"{row.gap_days_min}" if row.gap_days_min == row.gap_days_max else f"{row.gap_days_min}–{row.gap_days_max}"
+            days = (
+                f"{row.gap_days_min}"
+                if row.gap_days_min == row.gap_days_max
+                else f"{row.gap_days_min}–{row.gap_days_max}"
+            )
             # Offset in points, so the label clears a diamond as well as a bar's end.
             nexts = "/".join(name.split()[-1] for name in row.next_deaths_names.split(" or "))
-            ax.annotate(f"{days} days to {nexts}", (float(row.gap_days_max), yy),
-                        xytext=(7, 0), textcoords="offset points", va="center", fontsize=7)
-        labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
-                  for row in each_row(gaps)]
+            ax.annotate(
+                f"{days} days to {nexts}",
+                (float(row.gap_days_max), yy),
+                xytext=(7, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
+        labels = [
+            f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 52, placeholder='…')}"
+            for row in each_row(gaps)
+        ]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(hue[v])
@@ -321,21 +444,33 @@ def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
         ax.set_xticks([t for t in ax.get_xticks() if 0 <= t <= top * 1.5])
         ax.set_ylim(-0.8, len(gaps) + 0.2)
         basis_words = "the days each man may have died" if basis == "death" else "the day each body was found"
-        ax.set_xlabel(f"Days from the missed opportunity to the {target}\n"
-                      "(bar: shortest to longest gap the dates allow; diamond: known to the day)")
+        ax.set_xlabel(
+            f"Days from the missed opportunity to the {target}\n"
+            "(bar: shortest to longest gap the dates allow; diamond: known to the day)"
+        )
         ax.set_ylabel("Missed opportunity")
         if followed:
             # Below the axes, where it can cover no bar or label whichever opportunities are shown.
-            _legend_below(fig, [Patch(facecolor=hue[v], edgecolor="black",
-                                      label=f"{case.victim_name(v)} investigation")
-                                for v in _lanes(case) if v in {r.investigation for _, r in followed}],
-                          ncol=3, fontsize=7)
+            _legend_below(
+                fig,
+                [
+                    Patch(facecolor=hue[v], edgecolor="black", label=f"{case.victim_name(v)} investigation")
+                    for v in _lanes(case)
+                    if v in {r.investigation for _, r in followed}
+                ],
+                ncol=3,
+                fontsize=7,
+            )
         shown = gaps.dropna(subset=["gap_days_min"])
-        alt = (f"Range chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar floats from the "
-               f"shortest to the longest possible number of days from the opportunity to the {target}, measured to "
-               f"{basis_words}, and is labelled with that range. "
-               f"{len(shown)} were followed by another death; the gaps range from {shown['gap_days_min'].min()} "
-               f"to {shown['gap_days_max'].max()} days." if len(shown) else "No opportunity was followed by another death.")
+        alt = (
+            f"Range chart of {len(gaps)} missed opportunities, grouped by investigation. Each bar floats from the "
+            f"shortest to the longest possible number of days from the opportunity to the {target}, measured to "
+            f"{basis_words}, and is labelled with that range. "
+            f"{len(shown)} were followed by another death; the gaps range from {shown['gap_days_min'].min()} "
+            f"to {shown['gap_days_max'].max()} days."
+            if len(shown)
+            else "No opportunity was followed by another death."
+        )
         scope = f" {filter_title(identified_by)}," if filter_title(identified_by) else ""
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
@@ -343,8 +478,16 @@ def gap_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
 
 
 #: Column labels for the ``identified_by`` vocabulary, in the schema's order.
-BODY_LABELS = {"jury": "Inquest jury", "coroner": "Coroner", "iopc": "IPCC/IOPC", "police": "Police",
-               "family": "Families", "press": "Press", "court": "Courts", "hmicfrs": "HMICFRS"}
+BODY_LABELS = {
+    "jury": "Inquest jury",
+    "coroner": "Coroner",
+    "iopc": "IPCC/IOPC",
+    "police": "Police",
+    "family": "Families",
+    "press": "Press",
+    "court": "Courts",
+    "hmicfrs": "HMICFRS",
+}
 
 
 def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigation: str | None = None) -> Figure:
@@ -354,21 +497,35 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
     names it explicitly, or a police, family or press attribution. A hatched square is an
     official body credited only through a general finding that covers it (``findings.link``).
     """
-    bodies = list(bodies) if bodies else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n, b=b: b in n).any()]
+    bodies = (
+        list(bodies)
+        if bodies
+        else [b for b in BODY_LABELS if case.opportunities["identified_by"].map(lambda n, b=b: b in n).any()]
+    )
     strengths = credit_strengths(case)
     order = {v: i for i, v in enumerate(_lanes(case))}
     hue = investigation_colours(case.investigations)
-    names = {**BODY_LABELS, **case.info.labels}  # the case's own words for a body first
     opps = case.opportunities
     if investigation:
         opps = opps[opps["investigation"] == investigation]
-    opps = opps.assign(_lane=opps["investigation"].map(order)).sort_values(["_lane", "date_earliest", "opportunity_id"], kind="stable")
+    opps = opps.assign(_lane=opps["investigation"].map(order)).sort_values(
+        ["_lane", "date_earliest", "opportunity_id"], kind="stable"
+    )
     with house_style():
         fig = Figure(figsize=(WIDTH_IN, 1.9 + 0.24 * max(len(opps), 1)), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(opps)))[::-1]
-        cells = [(x, yy, body in row.identified_by, strengths.get(row.opportunity_id, {}).get(body) == "general", row.investigation)
-                 for yy, row in zip(ys, each_row(opps)) for x, body in enumerate(bodies)]
+        cells = [
+            (
+                x,
+                yy,
+                body in row.identified_by,
+                strengths.get(row.opportunity_id, {}).get(body) == "general",
+                row.investigation,
+            )
+            for yy, row in zip(ys, each_row(opps))
+            for x, body in enumerate(bodies)
+        ]
         empty = [(x, yy) for x, yy, hit, _, _ in cells if not hit]
         filled = [(x, yy, v) for x, yy, hit, general, v in cells if hit and not general]
         general = [(x, yy, v) for x, yy, hit, is_general, v in cells if hit and is_general]
@@ -381,29 +538,40 @@ def findings_matrix(case: Case, bodies: Sequence[str] | None = None, investigati
             ax.scatter(xs, fy, marker="s", s=70, facecolor=[hue[v] for v in owners], edgecolor="black", lw=0.6)
         if general:
             xs, gy, owners = zip(*general)
-            ax.scatter(xs, gy, marker="s", s=70, facecolor="white", edgecolor=[hue[v] for v in owners],
-                       lw=1.0, hatch="/////")
+            ax.scatter(
+                xs, gy, marker="s", s=70, facecolor="white", edgecolor=[hue[v] for v in owners], lw=1.0, hatch="/////"
+            )
         counts = {b: int(opps["identified_by"].map(lambda named, b=b: b in named).sum()) for b in bodies}
         words = Labels(case)  # the identified_by vocabulary's labels, from the data package
         ax.set_xticks(range(len(bodies)), [f"{words.body(b)}\n({counts[b]})" for b in bodies])
         ax.xaxis.tick_top()
-        ax.set_yticks(ys, [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in each_row(opps)],
-                      fontsize=7)
+        ax.set_yticks(
+            ys,
+            [f"{r.opportunity_id}: {shorten(str(r.missed), 60, placeholder='…')}" for r in each_row(opps)],
+            fontsize=7,
+        )
         for tick, v in zip(ax.get_yticklabels(), opps["investigation"]):
             tick.set_color(hue[v])
         ax.set_xlim(-0.6, len(bodies) - 0.4)
         ax.set_ylim(-0.7, len(opps) - 0.3)
         ax.set_xlabel("Who identified it (number of opportunities)")
         ax.set_ylabel("Missed opportunity")
-        _legend_below(fig, [Patch(facecolor=NEUTRAL, edgecolor="black", label="names the failing"),
-                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////",
-                                  label="official body, general finding only")],
-                   ncol=2, fontsize=7)
+        _legend_below(
+            fig,
+            [
+                Patch(facecolor=NEUTRAL, edgecolor="black", label="names the failing"),
+                Patch(facecolor="white", edgecolor=NEUTRAL, hatch="/////", label="official body, general finding only"),
+            ],
+            ncol=2,
+            fontsize=7,
+        )
         listed = ", ".join(f"{words.body(b)} {counts[b]}" for b in bodies)
-        alt = (f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
-               f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
-               f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
-               f"Counts: {listed}.")
+        alt = (
+            f"Grid of {len(opps)} missed opportunities (rows, grouped by investigation) against who identified them "
+            f"(columns). A filled square means that body identified it in terms that name the failing; a hatched square "
+            f"({len(general)} of them) means an official body is credited only through a general finding that covers it. "
+            f"Counts: {listed}."
+        )
         return _finish(fig, "Who identified each missed opportunity", alt, case)
 
 
@@ -416,7 +584,11 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
     """
     start, end = _window(case, start, end)
     hue = investigation_colours(case.investigations)
-    lo = pd.Timestamp(start) if start else min(case.opportunities["date_earliest"].min(), case.victims["died_earliest"].min())
+    lo = (
+        pd.Timestamp(start)
+        if start
+        else min(case.opportunities["date_earliest"].min(), case.victims["died_earliest"].min())
+    )
     hi = pd.Timestamp(end) if end else case.series_end
     days = pd.date_range(lo, hi, freq="D")
     opps = case.opportunities
@@ -430,17 +602,45 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         for ax, hi_n, lo_n, what in ((top, o_early, o_late, "arose"), (bottom, early, late, "died")):
             _mark_final_arrest(case, ax, label=ax is top)
-            ax.fill_between(days, lo_n, hi_n, step="post", color=LIGHT, hatch=DEATH_HATCH, edgecolor=NEUTRAL, lw=0,
-                            label="uncertain: between the two")
-            ax.step(days, hi_n, where="post", color="black", lw=1.2, ls="--",
-                    label=f"if each {what} on its earliest possible day" if what == "arose" else
-                    "if each died on his earliest possible day")
-            ax.step(days, lo_n, where="post", color="black", lw=1.2,
-                    label=f"if each {what} on its latest possible day" if what == "arose" else
-                    "if each died on his latest possible day")
+            ax.fill_between(
+                days,
+                lo_n,
+                hi_n,
+                step="post",
+                color=LIGHT,
+                hatch=DEATH_HATCH,
+                edgecolor=NEUTRAL,
+                lw=0,
+                label="uncertain: between the two",
+            )
+            ax.step(
+                days,
+                hi_n,
+                where="post",
+                color="black",
+                lw=1.2,
+                ls="--",
+                label=f"if each {what} on its earliest possible day"
+                if what == "arose"
+                else "if each died on his earliest possible day",
+            )
+            ax.step(
+                days,
+                lo_n,
+                where="post",
+                color="black",
+                lw=1.2,
+                label=f"if each {what} on its latest possible day"
+                if what == "arose"
+                else "if each died on his latest possible day",
+            )
             # Anchored just left of the arrest band, so the band never runs through the legend.
-            ax.legend(loc="lower right", fontsize=7, bbox_transform=ax.get_xaxis_transform(),
-                      bbox_to_anchor=(mdates.date2num(case.series_end_event["date_earliest"]), 0))
+            ax.legend(
+                loc="lower right",
+                fontsize=7,
+                bbox_transform=ax.get_xaxis_transform(),
+                bbox_to_anchor=(mdates.date2num(case.series_end_event["date_earliest"]), 0),
+            )
         top.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # counts: whole numbers
         top.set_ylabel("Missed opportunities\n(cumulative)")
         bottom.set_ylabel("Deaths\n(cumulative)")
@@ -449,17 +649,26 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
         # Each name sits left of its step, half a level up: beside the line, never on it.
         for k, row in enumerate(each_row(v.sort_values("died_earliest", kind="stable")), start=1):
             if lo <= row.died_earliest <= hi:
-                bottom.annotate(row.name.split()[-1], (row.died_earliest, k - 0.5), xytext=(-4, 0),
-                                textcoords="offset points", ha="right", va="center", fontsize=7,
-                                color=hue.get(row.victim_id, NEUTRAL))
+                bottom.annotate(
+                    row.name.split()[-1],
+                    (row.died_earliest, k - 0.5),
+                    xytext=(-4, 0),
+                    textcoords="offset points",
+                    ha="right",
+                    va="center",
+                    fontsize=7,
+                    color=hue.get(row.victim_id, NEUTRAL),
+                )
         _time_axis(bottom)
         bottom.set_xlabel("Date")
         first = certainly_arisen_before(case, case.final_arrest_event)
-        alt = (f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
-               f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "
-               f"of the window ({first} had certainly arisen before {case.info.series_end_label}, shaded, on "
-               f"{day_range(case.series_end_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
-               f"{int(late[-1])}, drawn between each man's earliest and latest possible day of death.")
+        alt = (
+            f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
+            f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "
+            f"of the window ({first} had certainly arisen before {case.info.series_end_label}, shaded, on "
+            f"{day_range(case.series_end_event['date_earliest'], arrest)}). Bottom: deaths accumulate to "
+            f"{int(late[-1])}, drawn between each man's earliest and latest possible day of death."
+        )
         return _finish(fig, "Missed opportunities kept accumulating while the deaths went on", alt, case)
 
 
@@ -475,8 +684,9 @@ FIGURES: dict[str, Callable[[Case], Figure]] = {
 # --- open windows, and kinds of failing (issue #11) -----------------------------------------
 
 
-def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = "all",
-                       investigation: str | None = None) -> Figure:
+def open_windows_chart(
+    case: Case, basis: Basis = "death", identified_by: str = "all", investigation: str | None = None
+) -> Figure:
     """Each missed opportunity as the window it stood open in, from the day it arose to the day its
     chance closed (``open_until``), against the deaths.
 
@@ -492,7 +702,8 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
     gaps = gap_table(case, basis=basis, identified_by=identified_by, investigation=investigation)
     order = {v: i for i, v in enumerate(_lanes(case))}
     gaps = gaps.assign(_lane=gaps["investigation"].map(order)).sort_values(
-        ["_lane", "date_earliest", "date_latest", "opportunity_id"], kind="stable")
+        ["_lane", "date_earliest", "date_latest", "opportunity_id"], kind="stable"
+    )
     hue = investigation_colours(case.investigations)
     missed = case.opportunities.set_index("opportunity_id")["missed"]
     arrest = case.series_end_event
@@ -508,8 +719,15 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
         # staggered rows with a tick down to his band (deaths weeks apart do not collide); the arrest
         # band is in the legend, so no label runs into it.
         for i, d in enumerate(each_row(deaths.sort_values("earliest", kind="stable"))):
-            ax.axvspan(d.earliest, d.latest + ONE_DAY, facecolor=(hue[d.victim_id], 0.35),
-                       edgecolor=hue[d.victim_id], hatch=DEATH_HATCH, lw=0.8, zorder=0)
+            ax.axvspan(
+                d.earliest,
+                d.latest + ONE_DAY,
+                facecolor=(hue[d.victim_id], 0.35),
+                edgecolor=hue[d.victim_id],
+                hatch=DEATH_HATCH,
+                lw=0.8,
+                zorder=0,
+            )
             _band_label(ax, d.earliest, d.name.split()[-1], row=i % 2, color=hue[d.victim_id])
         ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=LIGHT, lw=0, zorder=0)
         colours = [hue[v] for v in gaps["investigation"]]
@@ -518,8 +736,15 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
         # One call per series: thin windows, thick own intervals, start dots.
         # Open for certain until the first day it may have closed (solid), then dotted over the days it may have.
         ax.hlines(ys, start, list(gaps["open_until_earliest"]), colors=colours, lw=1.0, zorder=2)
-        ax.hlines(ys, list(gaps["open_until_earliest"]), [e + ONE_DAY for e in gaps["open_until_latest"]],
-                  colors=colours, lw=1.0, linestyles=":", zorder=2)
+        ax.hlines(
+            ys,
+            list(gaps["open_until_earliest"]),
+            [e + ONE_DAY for e in gaps["open_until_latest"]],
+            colors=colours,
+            lw=1.0,
+            linestyles=":",
+            zorder=2,
+        )
         ax.hlines(ys, start, own_end, colors=colours, lw=5.0, zorder=3)
         ax.scatter(start, ys, marker="o", s=18, facecolor=colours, edgecolor="black", lw=0.6, zorder=4)
         for yy, row in zip(ys, each_row(gaps)):
@@ -527,8 +752,10 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
             possible = len(row.deaths_in_window_possible.split(";")) if row.deaths_in_window_possible else 0
             label = "no later death" if possible == 0 else f"{certain} certain, {possible} possible"
             ax.text(hi, yy, f" {label}", va="center", fontsize=7, color="black" if possible else NEUTRAL)
-        labels = [f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 46, placeholder='…')}"
-                  for row in each_row(gaps)]
+        labels = [
+            f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 46, placeholder='…')}"
+            for row in each_row(gaps)
+        ]
         ax.set_yticks(ys, labels, fontsize=7)
         for tick, v in zip(ax.get_yticklabels(), gaps["investigation"]):
             tick.set_color(hue[v])
@@ -540,24 +767,44 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
         band = "the days each man may have died" if basis == "death" else "the day each body was found"
         ax.set_xlabel(f"Date (hatched: {band}; grey: {case.info.series_end_label})")
         ax.set_ylabel("Missed opportunity")
-        _legend_below(fig, [Line2D([], [], color=NEUTRAL, lw=5, marker="o", mfc=NEUTRAL, mec="black",
-                                   label="the days it may have arisen (dot: earliest)"),
-                            Line2D([], [], color=NEUTRAL, lw=1, label="left open until the chance closed"),
-                            Line2D([], [], color=NEUTRAL, lw=1, ls=":", label="the days it may have closed"),
-                            Patch(facecolor="white", edgecolor=NEUTRAL, hatch=DEATH_HATCH,
-                                  label="death (named above)" if basis == "death" else "body found (named above)"),
-                            Patch(facecolor=LIGHT, label=case.info.series_end_title)],
-                   ncol=3, fontsize=7)
+        _legend_below(
+            fig,
+            [
+                Line2D(
+                    [],
+                    [],
+                    color=NEUTRAL,
+                    lw=5,
+                    marker="o",
+                    mfc=NEUTRAL,
+                    mec="black",
+                    label="the days it may have arisen (dot: earliest)",
+                ),
+                Line2D([], [], color=NEUTRAL, lw=1, label="left open until the chance closed"),
+                Line2D([], [], color=NEUTRAL, lw=1, ls=":", label="the days it may have closed"),
+                Patch(
+                    facecolor="white",
+                    edgecolor=NEUTRAL,
+                    hatch=DEATH_HATCH,
+                    label="death (named above)" if basis == "death" else "body found (named above)",
+                ),
+                Patch(facecolor=LIGHT, label=case.info.series_end_title),
+            ],
+            ncol=3,
+            fontsize=7,
+        )
         n_open = int((gaps["deaths_in_window_possible"] != "").sum())
         counts = gaps["deaths_in_window_possible"].map(lambda s: len(s.split(";")) if s else 0)
         most = int(counts.max()) if len(counts) else 0
         n_most = int(counts.eq(most).sum())
-        alt = (f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "
-               f"the earliest day it may have arisen to the last day on which its chance may have closed, with the "
-               f"days on which it arose drawn thicker, over "
-               f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
-               f"happened; {n_most} while {most} later deaths may have happened, the most for any row. The label at the right of each "
-               f"row counts the deaths certainly and possibly inside its window.")
+        alt = (
+            f"Chart of {len(gaps)} missed opportunities, one row each, grouped by investigation. Each is a line from "
+            f"the earliest day it may have arisen to the last day on which its chance may have closed, with the "
+            f"days on which it arose drawn thicker, over "
+            f"hatched bands for {band}. {n_open} of them stood open while at least one later death may have "
+            f"happened; {n_most} while {most} later deaths may have happened, the most for any row. The label at the right of each "
+            f"row counts the deaths certainly and possibly inside its window."
+        )
         scope = f" ({filter_title(identified_by)})" if filter_title(identified_by) else ""
         if investigation:
             scope += f" ({case.victim_name(investigation)} investigation)"
@@ -567,14 +814,25 @@ def open_windows_chart(case: Case, basis: Basis = "death", identified_by: str = 
 def _band_label(ax, x: pd.Timestamp, text: str, row: int, color: str) -> None:
     """Label a vertical band above the axes, on ``row`` (0 nearest the axes), its text starting at
     the band with a tick from the text's left end down to it."""
-    ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3 + 10 * row),
-                textcoords="offset points", ha="left", va="bottom", fontsize=7, color=color, fontweight="bold",
-                annotation_clip=False, arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0,
-                                                   "shrinkB": 0, "relpos": (0, 0)})
+    ax.annotate(
+        text,
+        (x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 3 + 10 * row),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color=color,
+        fontweight="bold",
+        annotation_clip=False,
+        arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0, "shrinkB": 0, "relpos": (0, 0)},
+    )
 
 
-def kinds_chart(case: Case, column: str = "category", identified_by: str = "all",
-                investigation: str | None = None) -> Figure:
+def kinds_chart(
+    case: Case, column: str = "category", identified_by: str = "all", investigation: str | None = None
+) -> Figure:
     """Opportunities by ``column`` (``"category"`` or ``"unit"``) and investigation: one square per
     opportunity in each of its values, labelled with its id.
 
@@ -603,24 +861,49 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
             ids = [o for o in row.opportunity_ids.split(";") if o]
             for i, oid in enumerate(ids):
                 x = lanes.index(row.investigation) - 0.4 + step * (i % per_row + 0.5)
-                marks.append((x, y[row.value] + 0.55 * ((lines[row.value] - 1) / 2 - i // per_row), oid, row.investigation))
+                marks.append(
+                    (x, y[row.value] + 0.55 * ((lines[row.value] - 1) / 2 - i // per_row), oid, row.investigation)
+                )
         single = [m for m in marks if not multi[m[2]]]
         double = [m for m in marks if multi[m[2]]]
         if single:
-            ax.scatter([m[0] for m in single], [m[1] for m in single], marker="s", s=60,
-                       facecolor=[hue[m[3]] for m in single], edgecolor="black", lw=0.6)
+            ax.scatter(
+                [m[0] for m in single],
+                [m[1] for m in single],
+                marker="s",
+                s=60,
+                facecolor=[hue[m[3]] for m in single],
+                edgecolor="black",
+                lw=0.6,
+            )
         if double:
-            ax.scatter([m[0] for m in double], [m[1] for m in double], marker="s", s=60, facecolor="white",
-                       edgecolor=[hue[m[3]] for m in double], lw=1.6)
+            ax.scatter(
+                [m[0] for m in double],
+                [m[1] for m in double],
+                marker="s",
+                s=60,
+                facecolor="white",
+                edgecolor=[hue[m[3]] for m in double],
+                lw=1.6,
+            )
         for x, yy, oid, _ in marks:
-            ax.annotate(oid.removeprefix("op-"), (x, yy), xytext=(0, -7), textcoords="offset points", ha="center",
-                        va="top", fontsize=6)
+            ax.annotate(
+                oid.removeprefix("op-"),
+                (x, yy),
+                xytext=(0, -7),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=6,
+            )
         totals = table.groupby("value", sort=False)["n"].sum()
         words = Labels(case)
         name = {v: words.term("opportunities", column, v) for v in values}  # the vocabulary's own labels
         ax.set_yticks([y[v] for v in values], [f"{name[v]} ({totals[v]})" for v in values])
-        lane_rows = {v: len({o for s in table.loc[table["investigation"] == v, "opportunity_ids"] for o in s.split(";") if o})
-                     for v in lanes}
+        lane_rows = {
+            v: len({o for s in table.loc[table["investigation"] == v, "opportunity_ids"] for o in s.split(";") if o})
+            for v in lanes
+        }
         ax.set_xticks(range(len(lanes)), [f"{case.victim_name(v)}\ninvestigation ({lane_rows[v]})" for v in lanes])
         for tick, v in zip(ax.get_xticklabels(), lanes):
             tick.set_color(hue[v])
@@ -631,15 +914,21 @@ def kinds_chart(case: Case, column: str = "category", identified_by: str = "all"
         ax.set_ylim(-0.6, bottom - 0.3)
         what = {"category": "Kind of failing", "unit": "Who held the decision"}[column]
         ax.set_ylabel(what)
-        ax.set_xlabel("Investigation (number of opportunities).\nFilled square: an opportunity with this one value; "
-                      "open square:\none that spans two values and so appears in both rows")
+        ax.set_xlabel(
+            "Investigation (number of opportunities).\nFilled square: an opportunity with this one value; "
+            "open square:\none that spans two values and so appears in both rows"
+        )
         n_rows = sum(lane_rows.values())
         listed = "; ".join(f"{name[v]} {totals[v]}" for v in values)
-        alt = (f"Grid of {what.lower()} (rows) against investigation (columns). Each of {n_rows} missed opportunities "
-               f"is a square labelled with its id in every row it belongs to ({len(marks)} squares; open squares span "
-               f"two rows). Counts: {listed}.")
-        title = {"category": "What kinds of failing, in which investigation",
-                 "unit": "Whose decisions: the borough, the homicide command, the force"}[column]
+        alt = (
+            f"Grid of {what.lower()} (rows) against investigation (columns). Each of {n_rows} missed opportunities "
+            f"is a square labelled with its id in every row it belongs to ({len(marks)} squares; open squares span "
+            f"two rows). Counts: {listed}."
+        )
+        title = {
+            "category": "What kinds of failing, in which investigation",
+            "unit": "Whose decisions: the borough, the homicide command, the force",
+        }[column]
         if filter_title(identified_by):
             title += f" (missed opportunities {filter_title(identified_by)})"
         return _finish(fig, title, alt, case)
@@ -655,8 +944,10 @@ def unit_chart(case: Case, identified_by: str = "all", investigation: str | None
     return kinds_chart(case, "unit", identified_by, investigation)
 
 
-FIGURES.update({
-    "open-windows": open_windows_chart,
-    "failings-by-category": category_chart,
-    "failings-by-unit": unit_chart,
-})
+FIGURES.update(
+    {
+        "open-windows": open_windows_chart,
+        "failings-by-category": category_chart,
+        "failings-by-unit": unit_chart,
+    }
+)

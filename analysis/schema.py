@@ -41,8 +41,12 @@ OFFICIAL_CREDITS: dict[str, str] = {
 PARTIAL_DATES: frozenset[str] = frozenset({"published"})
 
 #: The tables whose rows carry facts, each with its id column (``citations.row_id`` names a row of one of them).
-RECORD_TABLES: dict[str, str] = {"victims": "victim_id", "events": "event_id", "opportunities": "opportunity_id",
-                                 "findings": "finding_id"}
+RECORD_TABLES: dict[str, str] = {
+    "victims": "victim_id",
+    "events": "event_id",
+    "opportunities": "opportunity_id",
+    "findings": "finding_id",
+}
 
 #: The factual fields of each record table: each filled one needs a basis in ``citations.csv``
 #: (a quote, a derivation or an assumption). ``kind``, ``category``, ``unit`` and ``link`` are the
@@ -51,8 +55,15 @@ RECORD_TABLES: dict[str, str] = {"victims": "victim_id", "events": "event_id", "
 FACTUAL_FIELDS: dict[str, tuple[str, ...]] = {
     "victims": ("age", "home_town", "died_earliest", "died_latest", "found_date", "found_place", "classified_at_time"),
     "events": ("date_earliest", "date_latest", "summary"),
-    "opportunities": ("date_earliest", "date_latest", "open_until_earliest", "open_until_latest", "actor", "missed",
-                      "would_have"),
+    "opportunities": (
+        "date_earliest",
+        "date_latest",
+        "open_until_earliest",
+        "open_until_latest",
+        "actor",
+        "missed",
+        "would_have",
+    ),
     "findings": ("date", "body", "summary"),
 }
 
@@ -147,6 +158,8 @@ def citations_complete(data_dir: Path) -> bool:
     none of its row's fields; when false those gaps are counted (``validate`` prints them), not refused.
     """
     return bool(read_descriptor(data_dir).get("citations", {}).get("complete", False))
+
+
 @dataclass(frozen=True)
 class CaseInfo:
     """What the data package says about its case (the descriptor's ``case`` section): the words the
@@ -201,12 +214,17 @@ def read_case_info(data_dir: Path) -> CaseInfo:
     known = set(CaseInfo.__dataclass_fields__)
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise DataMissing(f"{Path(data_dir) / 'datapackage.json'}: case: unknown key {', '.join(map(repr, unknown))} "
-                          f"(known: {', '.join(sorted(known))})")
+        raise DataMissing(
+            f"{Path(data_dir) / 'datapackage.json'}: case: unknown key {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(sorted(known))})"
+        )
     title = descriptor.get("title") or CaseInfo.title
-    defaults = {"title": title, "short_name": descriptor.get("name") or CaseInfo.short_name,
-                "source_line": f"Source: {title}; every row cites public sources in sources.csv",
-                "database": descriptor.get("name") or CaseInfo.database}
+    defaults = {
+        "title": title,
+        "short_name": descriptor.get("name") or CaseInfo.short_name,
+        "source_line": f"Source: {title}; every row cites public sources in sources.csv",
+        "database": descriptor.get("name") or CaseInfo.database,
+    }
     return CaseInfo(**{**defaults, **raw})
 
 
@@ -244,14 +262,20 @@ def _table(resource: dict) -> Table:
                 pattern=re.compile(cons["pattern"]) if "pattern" in cons else None,
                 minimum=cons.get("minimum"),
                 maximum=cons.get("maximum"),
-                vocabulary=tuple(Term(value=t["value"], definition=t["definition"], official=t.get("official", ""),
-                                      findings=tuple(t.get("findings", ())), label=t.get("label", ""))
-                                 for t in raw.get("vocabulary", ())),
+                vocabulary=tuple(
+                    Term(
+                        value=t["value"],
+                        definition=t["definition"],
+                        official=t.get("official", ""),
+                        findings=tuple(t.get("findings", ())),
+                        label=t.get("label", ""),
+                    )
+                    for t in raw.get("vocabulary", ())
+                ),
             )
         )
     keys = {
-        fk["fields"]: (fk["reference"]["resource"], fk["reference"]["fields"])
-        for fk in schema.get("foreignKeys", [])
+        fk["fields"]: (fk["reference"]["resource"], fk["reference"]["fields"]) for fk in schema.get("foreignKeys", [])
     }
     primary = schema.get("primaryKey")
     return Table(

@@ -22,13 +22,22 @@ from analysis.params import check_parameters
 
 
 HEADLINE_COLUMNS = [
-    "basis", "identified_by", "victim_id", "name", "opportunities", "followed_by_death",
-    "gap_days_min", "gap_days_max", "certainly_before_death", "possibly_before_death",
+    "basis",
+    "identified_by",
+    "victim_id",
+    "name",
+    "opportunities",
+    "followed_by_death",
+    "gap_days_min",
+    "gap_days_max",
+    "certainly_before_death",
+    "possibly_before_death",
 ]
 
 
-def headline_table(case: Case, bases: Sequence[Basis] = BASES,
-                   identified_by: Sequence[str] = tuple(IDENTIFIED_BY)) -> pd.DataFrame:
+def headline_table(
+    case: Case, bases: Sequence[Basis] = BASES, identified_by: Sequence[str] = tuple(IDENTIFIED_BY)
+) -> pd.DataFrame:
     """One row per combination of ``bases`` x ``identified_by`` and per man, in death order.
 
     For the man's own investigation: ``opportunities`` kept by the filter, how many were
@@ -46,12 +55,20 @@ def headline_table(case: Case, bases: Sequence[Basis] = BASES,
             for v in each_row(case.victims.sort_values("died_earliest", kind="stable")):
                 own = gaps[gaps["investigation"] == v.victim_id]
                 followed = own.dropna(subset=["next_death"])
-                rows.append({"basis": basis, "identified_by": who, "victim_id": v.victim_id, "name": v.name,
-                             "opportunities": len(own), "followed_by_death": len(followed),
-                             "gap_days_min": followed["gap_days_min"].min() if len(followed) else pd.NA,
-                             "gap_days_max": followed["gap_days_max"].max() if len(followed) else pd.NA,
-                             "certainly_before_death": int(before[v.victim_id]["n_certainly_before"]),
-                             "possibly_before_death": int(before[v.victim_id]["n_possibly_before"])})
+                rows.append(
+                    {
+                        "basis": basis,
+                        "identified_by": who,
+                        "victim_id": v.victim_id,
+                        "name": v.name,
+                        "opportunities": len(own),
+                        "followed_by_death": len(followed),
+                        "gap_days_min": followed["gap_days_min"].min() if len(followed) else pd.NA,
+                        "gap_days_max": followed["gap_days_max"].max() if len(followed) else pd.NA,
+                        "certainly_before_death": int(before[v.victim_id]["n_certainly_before"]),
+                        "possibly_before_death": int(before[v.victim_id]["n_possibly_before"]),
+                    }
+                )
     table = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
     for column in ("gap_days_min", "gap_days_max"):
         table[column] = table[column].astype("Int64")
@@ -84,6 +101,13 @@ def conclusions(table: pd.DataFrame, checks: Sequence[Conclusion]) -> pd.DataFra
     rows = []
     for check in checks:
         failing = [f"{basis}/{who}" for (basis, who), rows_ in combos if not bool(check.holds(rows_))]
-        rows.append({"statement": check.statement, "holds_in": len(combos) - len(failing), "combinations": len(combos),
-                     "holds_everywhere": not failing, "fails_under": ";".join(failing)})
+        rows.append(
+            {
+                "statement": check.statement,
+                "holds_in": len(combos) - len(failing),
+                "combinations": len(combos),
+                "holds_everywhere": not failing,
+                "fails_under": ";".join(failing),
+            }
+        )
     return pd.DataFrame(rows)

@@ -10,8 +10,9 @@ from analysis.evidence import PRIMARY_KINDS
 from analysis.load import Case, each_row
 
 
-def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None = None,
-                kinds: list[str] | None = None) -> pd.DataFrame:
+def findings_of(
+    case: Case, bodies: list[str] | None = None, victim: str | None = None, kinds: list[str] | None = None
+) -> pd.DataFrame:
     """Findings filtered by body, victim and kind, in date order, with the columns a reader needs."""
     f = case.findings
     if bodies:
@@ -21,7 +22,8 @@ def findings_of(case: Case, bodies: list[str] | None = None, victim: str | None 
     if kinds:
         f = f[f["kind"].isin(kinds)]
     return f.sort_values(["date", "finding_id"], kind="stable")[
-        ["finding_id", "date", "body", "victim_id", "kind", "summary", "opportunity_ids", "source_ids"]].reset_index(drop=True)
+        ["finding_id", "date", "body", "victim_id", "kind", "summary", "opportunity_ids", "source_ids"]
+    ].reset_index(drop=True)
 
 
 def jury_conclusions(case: Case) -> pd.DataFrame:
@@ -30,8 +32,14 @@ def jury_conclusions(case: Case) -> pd.DataFrame:
     for v in each_row(case.victims):
         own = case.findings[(case.findings["body"] == "inquest_jury") & (case.findings["victim_id"] == v.victim_id)]
         pick = lambda kind, own=own: "; ".join(own.loc[own["kind"] == kind, "summary"])  # noqa: E731
-        rows.append({"victim": v.name, "conclusion": pick("conclusion"), "contribution": pick("contribution"),
-                     "failings_listed": int((own["kind"] == "failing").sum())})
+        rows.append(
+            {
+                "victim": v.name,
+                "conclusion": pick("conclusion"),
+                "contribution": pick("contribution"),
+                "failings_listed": int((own["kind"] == "failing").sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -48,10 +56,13 @@ def citations(case: Case) -> pd.DataFrame:
         for ids in table["source_ids"]:
             for sid in ids:
                 counts[sid] = counts.get(sid, 0) + 1
-    s = case.sources.assign(cited_by=case.sources["source_id"].map(counts).fillna(0).astype(int),
-                            primary=case.sources["kind"].isin(PRIMARY_KINDS))
+    s = case.sources.assign(
+        cited_by=case.sources["source_id"].map(counts).fillna(0).astype(int),
+        primary=case.sources["kind"].isin(PRIMARY_KINDS),
+    )
     return s.sort_values(["cited_by", "source_id"], ascending=[False, True], kind="stable")[
-        ["source_id", "publisher", "published", "kind", "primary", "cited_by"]].reset_index(drop=True)
+        ["source_id", "publisher", "published", "kind", "primary", "cited_by"]
+    ].reset_index(drop=True)
 
 
 def sources_by_kind(case: Case) -> pd.DataFrame:
@@ -64,27 +75,35 @@ def coverage(case: Case) -> pd.DataFrame:
     """Per investigation: events, missed opportunities and findings recorded."""
     rows = []
     for v in each_row(case.victims):
-        rows.append({"investigation": v.name,
-                     "events": int((case.events["victim_id"] == v.victim_id).sum()),
-                     "opportunities": int((case.opportunities["investigation"] == v.victim_id).sum()),
-                     "findings": int((case.findings["victim_id"] == v.victim_id).sum())})
+        rows.append(
+            {
+                "investigation": v.name,
+                "events": int((case.events["victim_id"] == v.victim_id).sum()),
+                "opportunities": int((case.opportunities["investigation"] == v.victim_id).sum()),
+                "findings": int((case.findings["victim_id"] == v.victim_id).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def uncited_rows(case: Case) -> int:
     """Rows of any table that cite no source (the loader refuses these, so this is 0)."""
-    return sum(int((getattr(case, t)["source_ids"].map(len) == 0).sum())
-               for t in ("victims", "events", "opportunities", "findings"))
+    return sum(
+        int((getattr(case, t)["source_ids"].map(len) == 0).sum())
+        for t in ("victims", "events", "opportunities", "findings")
+    )
 
 
 #: The rule for "sources disagree": a row's notes use one of these words (any case). Write one of
 #: them (e.g. "Sources disagree: ...") when recording a disagreement, and notebook 04 lists it first.
 DISAGREEMENT = re.compile(r"\b(disagree\w*|disput\w*|conflicting|contradict\w*|differ|variously)\b|\bvs\b", re.I)
 
-_NOTED = (("victims", "victim_id", "died_earliest", "died_latest", "name"),
-          ("events", "event_id", "date_earliest", "date_latest", "summary"),
-          ("opportunities", "opportunity_id", "date_earliest", "date_latest", "missed"),
-          ("findings", "finding_id", "date", "date", "summary"))
+_NOTED = (
+    ("victims", "victim_id", "died_earliest", "died_latest", "name"),
+    ("events", "event_id", "date_earliest", "date_latest", "summary"),
+    ("opportunities", "opportunity_id", "date_earliest", "date_latest", "missed"),
+    ("findings", "finding_id", "date", "date", "summary"),
+)
 
 
 def noted_rows(case: Case) -> pd.DataFrame:
@@ -97,8 +116,19 @@ def noted_rows(case: Case) -> pd.DataFrame:
     for table, key, start, end, about in _NOTED:
         frame = getattr(case, table)
         noted = frame[frame["notes"].notna() & (frame["notes"] != "")]
-        parts.append(pd.DataFrame({"table": table, "id": noted[key], "earliest": noted[start], "latest": noted[end],
-                                   "about": noted[about], "notes": noted["notes"], "source_ids": noted["source_ids"]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "id": noted[key],
+                    "earliest": noted[start],
+                    "latest": noted[end],
+                    "about": noted[about],
+                    "notes": noted["notes"],
+                    "source_ids": noted["source_ids"],
+                }
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     rows["disagreement"] = rows["notes"].map(lambda text: bool(DISAGREEMENT.search(text)))
     return rows.sort_values(["earliest", "latest", "table", "id"], kind="stable").reset_index(drop=True)

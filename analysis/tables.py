@@ -75,13 +75,15 @@ def span(low: Any, high: Any) -> str:
 
 #: The box around a reader table: it scrolls sideways when the table is wider than the page, and
 #: shows a shadow on the side where more of the table is hidden (the scroll-shadow technique).
-_SCROLL_BOX = ("max-width:100%;overflow-x:auto;"
-               "background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),"
-               "linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) 100% 0,"
-               "radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.3),rgba(0,0,0,0)),"
-               "radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 100% 0;"
-               "background-repeat:no-repeat;background-size:40px 100%,40px 100%,14px 100%,14px 100%;"
-               "background-attachment:local,local,scroll,scroll")
+_SCROLL_BOX = (
+    "max-width:100%;overflow-x:auto;"
+    "background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)),"
+    "linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) 100% 0,"
+    "radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.3),rgba(0,0,0,0)),"
+    "radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.3),rgba(0,0,0,0)) 100% 0;"
+    "background-repeat:no-repeat;background-size:40px 100%,40px 100%,14px 100%,14px 100%;"
+    "background-attachment:local,local,scroll,scroll"
+)
 
 
 @dataclass(frozen=True)
@@ -99,19 +101,29 @@ class ReaderTable:
     def _repr_html_(self) -> str:
         left = "text-align:left;vertical-align:top;white-space:normal;overflow-wrap:break-word;"
         head = "".join(f'<th style="{left}">{html.escape(h)}</th>' for h in self.headers)
-        body = "".join("<tr>" + "".join(f'<td style="{left}">{cell}</td>' for cell in row) + "</tr>"
-                       for row in self.cells_html)
-        caption = (f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>'
-                   if self.caption else "")
+        body = "".join(
+            "<tr>" + "".join(f'<td style="{left}">{cell}</td>' for cell in row) + "</tr>" for row in self.cells_html
+        )
+        caption = (
+            f'<caption style="text-align:left;caption-side:top">{html.escape(self.caption)}</caption>'
+            if self.caption
+            else ""
+        )
         # Text wraps; a table still wider than its box scrolls inside the box: a shadow at the edge
         # with more to see (the "local" backgrounds cover it once scrolled to that end), and a note,
         # which is the sign left where a sanitiser drops the shadow (JupyterLab's, for an untrusted
         # notebook). Every table of three or more columns scrolls on a phone, so gets the note.
-        hint = ('<p class="reader-table-hint" style="margin:0 0 .2em;font-size:.85em;color:#555">'
-                "If the table runs past the edge, scroll sideways inside it.</p>" if len(self.headers) >= 3 else "")
-        return (f'<div class="reader-table-box" style="{_SCROLL_BOX}">{hint}'
-                f'<table class="reader-table" style="border-collapse:collapse">{caption}'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+        hint = (
+            '<p class="reader-table-hint" style="margin:0 0 .2em;font-size:.85em;color:#555">'
+            "If the table runs past the edge, scroll sideways inside it.</p>"
+            if len(self.headers) >= 3
+            else ""
+        )
+        return (
+            f'<div class="reader-table-box" style="{_SCROLL_BOX}">{hint}'
+            f'<table class="reader-table" style="border-collapse:collapse">{caption}'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        )
 
     def __repr__(self) -> str:
         lines = [self.caption] if self.caption else []
@@ -132,8 +144,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def reader_table(frame: pd.DataFrame, columns: Mapping[str, Column], case: Case | None = None,
-                 sort: Sequence[str] | None = None, caption: str = "") -> ReaderTable:
+def reader_table(
+    frame: pd.DataFrame,
+    columns: Mapping[str, Column],
+    case: Case | None = None,
+    sort: Sequence[str] | None = None,
+    caption: str = "",
+) -> ReaderTable:
     """Render ``frame`` for readers.
 
     ``columns`` maps each header to show to a column of ``frame``, or to a pair
@@ -196,5 +213,6 @@ def kinds_table(case: Case, column: str, identified_by: str = "all", investigati
     wide = kind_crosstab(case, column, identified_by=identified_by, investigation=investigation)
     labels = Labels(case)
     per_man: dict[str, Column] = {name: name for name in wide.columns[1:-1]}
-    return reader_table(wide, {KIND_HEADERS.get(column, column): labels.term_column("opportunities", column),
-                               **per_man, "All": "total"})
+    return reader_table(
+        wide, {KIND_HEADERS.get(column, column): labels.term_column("opportunities", column), **per_man, "All": "total"}
+    )

@@ -31,7 +31,6 @@ class Repetition:
     launched: Timed  # full, with every kernel launched the usual way (PORT_FORK_KERNELS=0)
 
 
-
 def count_runs(root: Path) -> int:
     """Number of runs in the copy's notebooks/runs.yaml, a matrix counted as its combinations."""
     from analysis.batch.spec import RUNS_FILE, read_runs
@@ -41,8 +40,18 @@ def count_runs(root: Path) -> int:
 
 def analysis_run(root: Path, state: Path) -> list[str]:
     """The ``analysis run`` command writing figures, notebooks and build state under ``state``."""
-    return [str(root / VENV_PYTHON), "-m", "analysis", "run", "--figures-dir", str(state / "figures"),
-            "--notebooks-dir", str(state / "notebooks"), "--build-dir", str(state / "build")]
+    return [
+        str(root / VENV_PYTHON),
+        "-m",
+        "analysis",
+        "run",
+        "--figures-dir",
+        str(state / "figures"),
+        "--notebooks-dir",
+        str(state / "notebooks"),
+        "--build-dir",
+        str(state / "build"),
+    ]
 
 
 # --- floor ---------------------------------------------------------------------------------------
@@ -53,14 +62,21 @@ def write_floor_project(folder: Path) -> None:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "port-inquests", "display_name": "Stephen Port inquests (.venv)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "port-inquests",
+        "display_name": "Stephen Port inquests (.venv)",
+        "language": "python",
+    }
     parameters = nbformat.v4.new_code_cell('figures_dir = "../figures"  # where the figure is written')
     parameters.metadata["tags"] = ["parameters"]
-    nb.cells = [parameters,
-                nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nimport pandas as pd"),
-                nbformat.v4.new_code_cell("fig, ax = plt.subplots(figsize=(2, 2))\npd.Series([1, 3, 2]).plot(ax=ax)\n"
-                                          'fig.savefig(f"{figures_dir}/floor.png")')]
+    nb.cells = [
+        parameters,
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nimport pandas as pd"),
+        nbformat.v4.new_code_cell(
+            "fig, ax = plt.subplots(figsize=(2, 2))\npd.Series([1, 3, 2]).plot(ax=ax)\n"
+            'fig.savefig(f"{figures_dir}/floor.png")'
+        ),
+    ]
     (folder / "notebooks").mkdir(parents=True)
     (folder / "data").mkdir()
     nbformat.write(nb, folder / "notebooks" / FLOOR_NOTEBOOK)
@@ -101,10 +117,15 @@ def floor_batch(root: Path, count: int) -> None:
 def run_floor(root: Path, folder: Path, count: int, env: dict) -> Timed:
     """Time one floor batch in its own subprocess, started like ``analysis run``."""
     write_floor_project(folder)
-    cmd = [str(root / VENV_PYTHON), str(Path(__file__).with_name("bench.py")), "--floor-batch", str(folder),
-           "--runs", str(count)]
+    cmd = [
+        str(root / VENV_PYTHON),
+        str(Path(__file__).with_name("bench.py")),
+        "--floor-batch",
+        str(folder),
+        "--runs",
+        str(count),
+    ]
     return run_measured(cmd, root, env)
-
 
 
 def run_full(root: Path, state: Path, env: dict) -> Timed:
@@ -129,14 +150,14 @@ def summary_letter_offset(text: str) -> int:
     """Offset in events.csv of the first letter of the first event's summary."""
     summary = next(csv.DictReader(io.StringIO(text)))["summary"]
     letter = next(i for i, ch in enumerate(summary) if ch.isalpha())
-    return text.index(summary[:letter + 20], text.index("\n")) + letter
+    return text.index(summary[: letter + 20], text.index("\n")) + letter
 
 
 def edited(text: str) -> str:
     """``text`` with the first letter of the first event summary replaced by another letter."""
     offset = summary_letter_offset(text)
     new = "y" if text[offset].lower() == "x" else "x"
-    return text[:offset] + (new.upper() if text[offset].isupper() else new) + text[offset + 1:]
+    return text[:offset] + (new.upper() if text[offset].isupper() else new) + text[offset + 1 :]
 
 
 def run_one_change(root: Path, state: Path, env: dict) -> tuple[Timed, str]:
@@ -153,7 +174,6 @@ def run_one_change(root: Path, state: Path, env: dict) -> tuple[Timed, str]:
         path.write_bytes(original)
     match = re.search(r"Running (\d+ of \d+) run", timed.stdout)
     return timed, match.group(1) if match else "0 of ?"
-
 
 
 # --- where the time goes --------------------------------------------------------------------------
@@ -175,13 +195,16 @@ def breakdown_section(repetitions: list[Repetition]) -> str:
     rows = []
     for name in ("floor", "full"):
         wall = statistics.median(getattr(r, name).seconds for r in repetitions)
-        total, cells = (statistics.median(values) for values in zip(*[getattr(r, f"{name}_split") for r in repetitions]))
+        total, cells = (
+            statistics.median(values) for values in zip(*[getattr(r, f"{name}_split") for r in repetitions])
+        )
         rows.append([name, f"{wall:.2f}", f"{total:.2f}", f"{cells:.2f}", f"{total - cells:.2f}"])
-    return ("Sums over all runs of a batch (per-run times from papermill's metadata), medians over repetitions; "
-            "runs overlap, so the sums exceed the wall time. Outside cells: kernel start-up and shutdown, "
-            "papermill's own work.\n\n"
-            + markdown_table(["batch", "wall s", "notebooks s", "in cells s", "outside cells s"], rows))
-
+    return (
+        "Sums over all runs of a batch (per-run times from papermill's metadata), medians over repetitions; "
+        "runs overlap, so the sums exceed the wall time. Outside cells: kernel start-up and shutdown, "
+        "papermill's own work.\n\n"
+        + markdown_table(["batch", "wall s", "notebooks s", "in cells s", "outside cells s"], rows)
+    )
 
 
 def run_repetition(root: Path, workdir: Path, k: int, runs: int, env: dict) -> Repetition:
@@ -197,6 +220,6 @@ def run_repetition(root: Path, workdir: Path, k: int, runs: int, env: dict) -> R
     change, reran = run_one_change(root, state, env)
     progress(f"repetition {k}: full, kernels launched the usual way (PORT_FORK_KERNELS=0)")
     launched = run_full(root, workdir / f"launched-{k}", {**env, "PORT_FORK_KERNELS": "0"})
-    return Repetition(floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split,
-                      launched)
-
+    return Repetition(
+        floor, full, noop, change, reran, notebook_seconds(floor_root / "build" / "runs"), full_split, launched
+    )

@@ -68,28 +68,44 @@ def results_table(rows: list[Row]) -> str:
             cells.append([row.name, "-", "-", "-", "-", ratio, "-", row.target or "-", "skipped", row.note])
             continue
         status = "-" if row.met is None else ("met" if row.met else "MISSED")
-        cells.append([row.name, f"{statistics.median(row.seconds):.2f}", f"{min(row.seconds):.2f}",
-                      f"{max(row.seconds):.2f}", str(len(row.seconds)), ratio, f"{row.peak_rss_mib:.0f}",
-                      row.target or "-", status, row.note])
+        cells.append(
+            [
+                row.name,
+                f"{statistics.median(row.seconds):.2f}",
+                f"{min(row.seconds):.2f}",
+                f"{max(row.seconds):.2f}",
+                str(len(row.seconds)),
+                ratio,
+                f"{row.peak_rss_mib:.0f}",
+                row.target or "-",
+                status,
+                row.note,
+            ]
+        )
     header = ["measure", "median s", "min s", "max s", "n", "ratio", "peak RSS MiB", "target", "status", "note"]
     return markdown_table(header, cells)
 
 
-def report(rows: list[Row], sections: list[tuple[str, str]], notes: list[str],
-           machine_rows: list[tuple[str, str]]) -> str:
+def report(
+    rows: list[Row], sections: list[tuple[str, str]], notes: list[str], machine_rows: list[tuple[str, str]]
+) -> str:
     """The whole markdown report."""
-    return "\n\n".join([
-        "# Benchmark: set-up, tests, and figure regeneration against the papermill floor",
-        "Written by `make bench` (`benchmarks/bench.py`); re-run it to refresh.",
-        "## Machine",
-        markdown_table(["item", "value"], [list(pair) for pair in machine_rows]),
-        "## Results",
-        results_table(rows),
-        *[part for title, body in sections for part in (f"## {title}", body)],
-        "## Method",
-        "\n".join(f"- {note}" for note in notes),
-    ]) + "\n"
-
+    return (
+        "\n\n".join(
+            [
+                "# Benchmark: set-up, tests, and figure regeneration against the papermill floor",
+                "Written by `make bench` (`benchmarks/bench.py`); re-run it to refresh.",
+                "## Machine",
+                markdown_table(["item", "value"], [list(pair) for pair in machine_rows]),
+                "## Results",
+                results_table(rows),
+                *[part for title, body in sections for part in (f"## {title}", body)],
+                "## Method",
+                "\n".join(f"- {note}" for note in notes),
+            ]
+        )
+        + "\n"
+    )
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -108,28 +124,59 @@ def batch_rows(runs: int, repetitions: list[Repetition]) -> list[Row]:
     reran = ", ".join(sorted({r.reran for r in repetitions}))
     return [
         Row("floor", seconds("floor"), peak("floor"), note=f"{runs} trivial notebooks, {worker_count(runs)} workers"),
-        Row("full", seconds("full"), peak("full"), ratio=ratio, target=f"full/floor <= {MAX_RATIO}",
-            met=ratio <= MAX_RATIO, note=f"ratio full/floor; per repetition {listed(ratios)}"),
-        Row("no-op", seconds("noop"), peak("noop"), target=f"<= {MAX_NOOP_SECONDS} s",
-            met=noop <= MAX_NOOP_SECONDS, note="whole command, nothing to do"),
-        Row("one-change", seconds("change"), peak("change"), ratio=change_ratio, target="one-change/full <= 1",
-            met=change_ratio <= 1, note=f"ratio one-change/full; per repetition {listed(change_ratios)}; "
-                                        f"re-ran {reran} runs"),
-        Row("full, no fork", seconds("launched"), peak("launched"), ratio=statistics.median(launched_ratios),
+        Row(
+            "full",
+            seconds("full"),
+            peak("full"),
+            ratio=ratio,
+            target=f"full/floor <= {MAX_RATIO}",
+            met=ratio <= MAX_RATIO,
+            note=f"ratio full/floor; per repetition {listed(ratios)}",
+        ),
+        Row(
+            "no-op",
+            seconds("noop"),
+            peak("noop"),
+            target=f"<= {MAX_NOOP_SECONDS} s",
+            met=noop <= MAX_NOOP_SECONDS,
+            note="whole command, nothing to do",
+        ),
+        Row(
+            "one-change",
+            seconds("change"),
+            peak("change"),
+            ratio=change_ratio,
+            target="one-change/full <= 1",
+            met=change_ratio <= 1,
+            note=f"ratio one-change/full; per repetition {listed(change_ratios)}; re-ran {reran} runs",
+        ),
+        Row(
+            "full, no fork",
+            seconds("launched"),
+            peak("launched"),
+            ratio=statistics.median(launched_ratios),
             note="what forking kernels saves: full with PORT_FORK_KERNELS=0 (every kernel launched the usual way), "
-                 f"ratio to the floor; per repetition {listed(launched_ratios)}"),
+            f"ratio to the floor; per repetition {listed(launched_ratios)}",
+        ),
     ]
 
 
-def timed_row(name: str, timed: Timed | None, note: str, limit: float | None = None, ratio: float | None = None,
-              ratio_note: str = "") -> Row:
+def timed_row(
+    name: str,
+    timed: Timed | None,
+    note: str,
+    limit: float | None = None,
+    ratio: float | None = None,
+    ratio_note: str = "",
+) -> Row:
     """A line for a measure taken once (or skipped, when ``timed`` is None)."""
     if timed is None:
         return Row(name, [], 0.0, note=note)
     target = f"<= {limit:.0f} s" if limit is not None else ""
     met = timed.seconds <= limit if limit is not None else None
-    return Row(name, [timed.seconds], timed.peak_rss_mib, ratio=ratio, target=target, met=met,
-               note=f"{ratio_note}{note}")
+    return Row(
+        name, [timed.seconds], timed.peak_rss_mib, ratio=ratio, target=target, met=met, note=f"{ratio_note}{note}"
+    )
 
 
 def measure(root: Path, workdir: Path, args: argparse.Namespace) -> tuple[list[Row], list[tuple[str, str]]]:
@@ -138,7 +185,10 @@ def measure(root: Path, workdir: Path, args: argparse.Namespace) -> tuple[list[R
     repetitions = [run_repetition(root, workdir, k, runs, env) for k in range(1, args.repeat + 1)]
     rows, failed = batch_rows(runs, repetitions), []
     # The core suite has a target of its own: median of three, since one run moves with the machine's load.
-    for name, core, limit, times in (("tests (core)", True, MAX_CORE_TESTS_SECONDS, 3), ("tests (all)", False, None, 1)):
+    for name, core, limit, times in (
+        ("tests (core)", True, MAX_CORE_TESTS_SECONDS, 3),
+        ("tests (all)", False, None, 1),
+    ):
         if args.skip_tests:
             rows.append(timed_row(name, None, "skipped (--skip-tests)"))
             continue
@@ -151,25 +201,50 @@ def measure(root: Path, workdir: Path, args: argparse.Namespace) -> tuple[list[R
             failed += [f for f in failures if f not in failed]
         seconds = [t.seconds for t in timings]
         median = statistics.median(seconds)
-        rows.append(Row(name, seconds, max(t.peak_rss_mib for t in timings),
-                        target=f"<= {limit:.0f} s" if limit is not None else "",
-                        met=median <= limit if limit is not None else None, note="; ".join(dict.fromkeys(outcomes))))
+        rows.append(
+            Row(
+                name,
+                seconds,
+                max(t.peak_rss_mib for t in timings),
+                target=f"<= {limit:.0f} s" if limit is not None else "",
+                met=median <= limit if limit is not None else None,
+                note="; ".join(dict.fromkeys(outcomes)),
+            )
+        )
     if args.skip_setup:
-        rows += [timed_row("set-up (uv)", None, "skipped (--skip-setup)"),
-                 timed_row("set-up (pip)", None, "skipped (--skip-setup)")]
+        rows += [
+            timed_row("set-up (uv)", None, "skipped (--skip-setup)"),
+            timed_row("set-up (pip)", None, "skipped (--skip-setup)"),
+        ]
     else:
         progress("fresh set-up, the project's way (make setup, uv)")
         uv = time_project_setup(workdir)
         progress("fresh set-up, plain pip")
         pip = time_pip_setup(workdir)
-        rows += [timed_row("set-up (uv)", uv, "`make setup` in a new folder: venv, uv, pins, kernel", MAX_SETUP_SECONDS,
-                           ratio=uv.seconds / pip.seconds, ratio_note="ratio uv/pip; "),
-                 timed_row("set-up (pip)", pip, "`python -m venv` + `pip install -r requirements.txt -c constraints.txt -e .`")]
+        rows += [
+            timed_row(
+                "set-up (uv)",
+                uv,
+                "`make setup` in a new folder: venv, uv, pins, kernel",
+                MAX_SETUP_SECONDS,
+                ratio=uv.seconds / pip.seconds,
+                ratio_note="ratio uv/pip; ",
+            ),
+            timed_row(
+                "set-up (pip)", pip, "`python -m venv` + `pip install -r requirements.txt -c constraints.txt -e .`"
+            ),
+        ]
     progress("import times")
-    imports = "\n\n".join([import_section("import papermill", *import_cost("papermill", root, env)),
-                            import_section("import analysis.batch.batch", *import_cost("analysis.batch.batch", root, env))])
-    sections = [("Where the batch time goes", breakdown_section(repetitions)),
-                ("Import costs (`python -X importtime`, one run each)", imports)]
+    imports = "\n\n".join(
+        [
+            import_section("import papermill", *import_cost("papermill", root, env)),
+            import_section("import analysis.batch.batch", *import_cost("analysis.batch.batch", root, env)),
+        ]
+    )
+    sections = [
+        ("Where the batch time goes", breakdown_section(repetitions)),
+        ("Import costs (`python -X importtime`, one run each)", imports),
+    ]
     if failed:
         sections.append(("Tests not passing in the copy", "\n".join(f"- {test}" for test in failed)))
     return rows, sections
@@ -195,7 +270,7 @@ def method_notes(stamp: str, repeat: int) -> list[str]:
         "the first summary in data/events.csv is changed and `analysis run` brings that state up to date; "
         "the file is restored afterwards.",
         f"tests: `.venv/bin/python -m pytest -q -p no:cacheprovider {' '.join(PARALLEL)}` in the copy (as `make test` "
-        f"runs it, in parallel processes), with `-m \"{CORE}\"` for the "
+        f'runs it, in parallel processes), with `-m "{CORE}"` for the '
         "core tests (`make test-core`; three times, median), without for all (`make test`; once); the "
         "copy's committed figures/ and notebooks/ are the working tree's, so stale-output tests report on those.",
         "set-up: each in a new folder with only Makefile, pins, pyproject.toml, README.md and analysis/, a new "

@@ -17,8 +17,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 COPIED_DIRS = ("analysis", "data", "notebooks", "figures", "tests", "docs")
-COPIED_FILES = ("pyproject.toml", "Makefile", "requirements.txt", "constraints.txt", "environment.yml", "README.md",
-                "CHANGES.md", "CITATION.cff")
+COPIED_FILES = (
+    "pyproject.toml",
+    "Makefile",
+    "requirements.txt",
+    "constraints.txt",
+    "environment.yml",
+    "README.md",
+    "CHANGES.md",
+    "CITATION.cff",
+)
 VENV_PYTHON = Path(".venv") / "bin" / "python"
 
 
@@ -104,11 +112,13 @@ def machine() -> list[tuple[str, str]]:
     cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
     meminfo = re.search(r"^MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text(encoding="utf-8"), re.M)
-    return [("nproc", str(len(os.sched_getaffinity(0)))),
-            ("CPU", model.group(1).strip() if model else platform.machine()),
-            ("memory", f"{int(meminfo.group(1)) / 1024 ** 2:.1f} GiB" if meminfo else "unknown"),
-            ("Python", platform.python_version()),
-            ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+    return [
+        ("nproc", str(len(os.sched_getaffinity(0)))),
+        ("CPU", model.group(1).strip() if model else platform.machine()),
+        ("memory", f"{int(meminfo.group(1)) / 1024**2:.1f} GiB" if meminfo else "unknown"),
+        ("Python", platform.python_version()),
+        ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
@@ -116,4 +126,3 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
-

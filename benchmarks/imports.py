@@ -24,8 +24,14 @@ class ImportLine:
 
 def import_lines(statement: str, root: Path, env: dict) -> list[ImportLine]:
     """Parse ``python -X importtime -c STATEMENT`` run in the copy."""
-    done = subprocess.run([str(root / VENV_PYTHON), "-X", "importtime", "-c", statement], cwd=root, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(root / VENV_PYTHON), "-X", "importtime", "-c", statement],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = []
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)", line)
@@ -61,14 +67,14 @@ def import_cost(module: str, root: Path, env: dict) -> tuple[float, list[tuple[s
     start = end
     while start > 0 and lines[start - 1].depth > 0:
         start -= 1
-    return lines[end].cumulative_us / 1000, package_costs(lines[start:end + 1], module.split(".")[0])
-
+    return lines[end].cumulative_us / 1000, package_costs(lines[start : end + 1], module.split(".")[0])
 
 
 def import_section(title: str, total_ms: float, packages: list[tuple[str, float, float]]) -> str:
     """One import-cost table."""
     rows = [[name, f"{cumulative:.0f}", f"{own:.0f}"] for name, cumulative, own in packages]
-    return (f"`{title}`: {total_ms:.0f} ms cumulative. Its {TOP_PACKAGES} costliest top-level packages "
-            "(cumulative includes the packages each one imports, so rows nest; own code is the time spent "
-            "in the package's own modules):\n\n" + markdown_table(["package", "cumulative ms", "own code ms"], rows))
-
+    return (
+        f"`{title}`: {total_ms:.0f} ms cumulative. Its {TOP_PACKAGES} costliest top-level packages "
+        "(cumulative includes the packages each one imports, so rows nest; own code is the time spent "
+        "in the package's own modules):\n\n" + markdown_table(["package", "cumulative ms", "own code ms"], rows)
+    )

@@ -17,8 +17,17 @@ from pathlib import Path
 from common import REPO, Timed, run_measured
 
 SETUP_FILES = ("Makefile", "requirements.txt", "constraints.txt", "pyproject.toml", "README.md")
-PIP_LOCAL_SETTINGS = ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX",
-                      "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_FIND_LINKS")
+PIP_LOCAL_SETTINGS = (
+    "PIP_FIND_LINKS",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_NO_INDEX",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_FIND_LINKS",
+)
 
 
 def base_python() -> str:
@@ -38,8 +47,13 @@ def fresh_folder(folder: Path) -> Path:
 def setup_env(caches: Path) -> dict:
     """Environment for both installers: default index, empty caches, no local pip settings."""
     env = {k: v for k, v in os.environ.items() if k not in PIP_LOCAL_SETTINGS and k != "VIRTUAL_ENV"}
-    env.update(PIP_CONFIG_FILE=os.devnull, UV_NO_CONFIG="1", PIP_NO_CACHE_DIR="1",
-               UV_CACHE_DIR=str(caches / "uv"), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        UV_NO_CONFIG="1",
+        PIP_NO_CACHE_DIR="1",
+        UV_CACHE_DIR=str(caches / "uv"),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
     return env
 
 
@@ -55,6 +69,21 @@ def time_pip_setup(workdir: Path) -> Timed:
     folder = fresh_folder(workdir / "setup-pip")
     env = setup_env(workdir / "caches-pip")
     venv = run_measured([base_python(), "-m", "venv", ".venv"], folder, env)
-    install = run_measured([str(folder / ".venv" / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                            "-r", "requirements.txt", "-c", "constraints.txt", "-e", "."], folder, env)
+    install = run_measured(
+        [
+            str(folder / ".venv" / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "requirements.txt",
+            "-c",
+            "constraints.txt",
+            "-e",
+            ".",
+        ],
+        folder,
+        env,
+    )
     return Timed(venv.seconds + install.seconds, max(venv.peak_rss_mib, install.peak_rss_mib), install.stdout, 0)

@@ -49,17 +49,36 @@ def write_package(folder: Path, **tables: list[dict]) -> Path:
     # Hand-made rows carry no citations unless a test gives them, so the basis of every field is
     # counted, not required (a test that wants it required sets the switch itself).
     descriptor["citations"] = {"complete": False}
-    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+    (folder / "datapackage.json").write_text(
+        json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     defaults = {
-        "sources": [{"source_id": "src-a", "title": "A report", "publisher": "Publisher", "published": "2021-12-10",
-                     "url": "https://example.org/a", "kind": "press"}],
-        "victims": [victim("walgate", "2014-06-17", "2014-06-19", "2014-06-19"),
-                    victim("kovari", "2014-08-25", "2014-08-28", "2014-08-28"),
-                    victim("whitworth", "2014-09-18", "2014-09-20", "2014-09-20"),
-                    victim("taylor", "2015-09-13", "2015-09-14", "2015-09-14")],
-        "events": [{"event_id": "ev-x-01", "date_earliest": "2015-10-15", "date_latest": "2015-10-15",
-                    "kind": "arrest", "summary": "Port arrested.", "source_ids": "src-a"}],
+        "sources": [
+            {
+                "source_id": "src-a",
+                "title": "A report",
+                "publisher": "Publisher",
+                "published": "2021-12-10",
+                "url": "https://example.org/a",
+                "kind": "press",
+            }
+        ],
+        "victims": [
+            victim("walgate", "2014-06-17", "2014-06-19", "2014-06-19"),
+            victim("kovari", "2014-08-25", "2014-08-28", "2014-08-28"),
+            victim("whitworth", "2014-09-18", "2014-09-20", "2014-09-20"),
+            victim("taylor", "2015-09-13", "2015-09-14", "2015-09-14"),
+        ],
+        "events": [
+            {
+                "event_id": "ev-x-01",
+                "date_earliest": "2015-10-15",
+                "date_latest": "2015-10-15",
+                "kind": "arrest",
+                "summary": "Port arrested.",
+                "source_ids": "src-a",
+            }
+        ],
         "opportunities": [],
         "findings": credit_findings(tables.get("opportunities", [])),
         "citations": [],
@@ -75,7 +94,13 @@ def write_package(folder: Path, **tables: list[dict]) -> Path:
 
 
 #: A finding body for each official credit, for :func:`credit_findings`.
-CREDIT_BODY = {"jury": "inquest_jury", "coroner": "coroner", "iopc": "iopc", "court": "high_court", "hmicfrs": "hmicfrs"}
+CREDIT_BODY = {
+    "jury": "inquest_jury",
+    "coroner": "coroner",
+    "iopc": "iopc",
+    "court": "high_court",
+    "hmicfrs": "hmicfrs",
+}
 
 
 def credit_findings(opportunities: list[dict]) -> list[dict]:
@@ -84,32 +109,66 @@ def credit_findings(opportunities: list[dict]) -> list[dict]:
     for opp in opportunities:
         for credit in dict.fromkeys((opp.get("identified_by") or "").split(";")):
             if credit in CREDIT_BODY:
-                rows.append({"finding_id": f"fd-{credit}-{opp['opportunity_id']}", "date": "2021-12-10",
-                             "body": CREDIT_BODY[credit], "kind": "failing", "summary": "A failing.",
-                             "opportunity_ids": opp["opportunity_id"], "link": "explicit", "source_ids": "src-a"})
+                rows.append(
+                    {
+                        "finding_id": f"fd-{credit}-{opp['opportunity_id']}",
+                        "date": "2021-12-10",
+                        "body": CREDIT_BODY[credit],
+                        "kind": "failing",
+                        "summary": "A failing.",
+                        "opportunity_ids": opp["opportunity_id"],
+                        "link": "explicit",
+                        "source_ids": "src-a",
+                    }
+                )
     return rows
 
 
 def victim(victim_id: str, earliest: str, latest: str, found: str) -> dict:
-    return {"victim_id": victim_id, "name": f"Test {victim_id.title()}", "age": "25", "died_earliest": earliest,
-            "died_latest": latest, "found_date": found, "found_place": "Barking", "source_ids": "src-a"}
+    return {
+        "victim_id": victim_id,
+        "name": f"Test {victim_id.title()}",
+        "age": "25",
+        "died_earliest": earliest,
+        "died_latest": latest,
+        "found_date": found,
+        "found_place": "Barking",
+        "source_ids": "src-a",
+    }
 
 
 #: The day the hand-made packages' opportunities close unless told otherwise: the default arrest.
 DEFAULT_CLOSE = "2015-10-15"
 
 
-def opportunity(opportunity_id: str, earliest: str, latest: str, investigation: str,
-                identified_by: str = "jury", category: str = "lines_of_enquiry", unit: str = "borough",
-                open_until: tuple[str, str] | None = None) -> dict:
+def opportunity(
+    opportunity_id: str,
+    earliest: str,
+    latest: str,
+    investigation: str,
+    identified_by: str = "jury",
+    category: str = "lines_of_enquiry",
+    unit: str = "borough",
+    open_until: tuple[str, str] | None = None,
+) -> dict:
     """An opportunity row that arose on ``earliest``..``latest`` and closed on ``open_until``
     (default: the default arrest's day, or ``latest`` if that is later)."""
     close = open_until or (max(DEFAULT_CLOSE, earliest), max(DEFAULT_CLOSE, latest))
-    return {"opportunity_id": opportunity_id, "date_earliest": earliest, "date_latest": latest,
-            "open_until_earliest": close[0], "open_until_latest": close[1],
-            "investigation": investigation, "actor": "borough CID", "category": category, "unit": unit,
-            "missed": "something", "would_have": "something else",
-            "identified_by": identified_by, "source_ids": "src-a"}
+    return {
+        "opportunity_id": opportunity_id,
+        "date_earliest": earliest,
+        "date_latest": latest,
+        "open_until_earliest": close[0],
+        "open_until_latest": close[1],
+        "investigation": investigation,
+        "actor": "borough CID",
+        "category": category,
+        "unit": unit,
+        "missed": "something",
+        "would_have": "something else",
+        "identified_by": identified_by,
+        "source_ids": "src-a",
+    }
 
 
 @pytest.fixture()
@@ -165,10 +224,27 @@ class Regeneration:
             # One batch worker: `make test` runs the tests in two processes beside it, and on two cores
             # that finishes sooner than two batch workers competing with them.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "analysis", "run", "--force", "--jobs", "1", "--root", str(ROOT),
-                 "--figures-dir", str(self.folder / "figures"), "--notebooks-dir", str(self.folder / "notebooks"),
-                 "--build-dir", str(self.folder / "build")],
-                stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "analysis",
+                    "run",
+                    "--force",
+                    "--jobs",
+                    "1",
+                    "--root",
+                    str(ROOT),
+                    "--figures-dir",
+                    str(self.folder / "figures"),
+                    "--notebooks-dir",
+                    str(self.folder / "notebooks"),
+                    "--build-dir",
+                    str(self.folder / "build"),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
         # Records the exit status as soon as the batch ends: under xdist the process that started it may
         # be busy with tests that do not need it while the others wait for it.
         self.recorder = threading.Thread(target=self._finish, daemon=True)

@@ -65,8 +65,7 @@ def next_gaps(opportunity: dict, victims: list[dict], basis: str) -> dict[str, s
             for t in his_days:
                 if t < x:
                     continue
-                if all(any(e < x or e >= t for e in other_days)
-                       for other, other_days in men.items() if other != man):
+                if all(any(e < x or e >= t for e in other_days) for other, other_days in men.items() if other != man):
                     found.setdefault(man, set()).add((t - x).days)
     return found
 
@@ -87,9 +86,11 @@ def next_death(opportunity: dict, victims: list[dict], basis: str) -> str | None
     can = [v for v in others(victims, opportunity) if could_follow(opportunity, v, basis)]
     if not can:
         return None
+
     def key(v):
         d = death_days(v, basis)
         return (d[0], d[-1], v["victim_id"])
+
     return min(can, key=key)["victim_id"]
 
 
@@ -98,8 +99,13 @@ def next_death(opportunity: dict, victims: list[dict], basis: str) -> str | None
 
 def in_window(opportunity: dict, victim: dict, basis: str) -> tuple[bool, bool]:
     """(certainly, possibly) in the window from when the opportunity arose to when it closed."""
-    worlds = [(x, y, t) for x in arose_days(opportunity) for y in closed_days(opportunity) if x <= y
-              for t in death_days(victim, basis)]
+    worlds = [
+        (x, y, t)
+        for x in arose_days(opportunity)
+        for y in closed_days(opportunity)
+        if x <= y
+        for t in death_days(victim, basis)
+    ]
     return all(x < t < y for x, y, t in worlds), any(x <= t <= y for x, y, t in worlds)
 
 

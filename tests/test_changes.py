@@ -17,8 +17,23 @@ from conftest import DATA, ROOT, write_package
 
 
 def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), "-c", "user.name=Test", "-c", "user.email=test@example.org",
-                           "-c", "commit.gpgsign=false", *args], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.org",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -37,11 +52,27 @@ def rewrite(path: Path, edit) -> None:
 def repo(tmp_path):
     """A git repository with a hand-made package committed once; returns (root, first commit)."""
     root = tmp_path / "repo"
-    write_package(root / "data", events=[
-        {"event_id": "ev-x-01", "date_earliest": "2015-10-15", "date_latest": "2015-10-18", "kind": "arrest",
-         "summary": "Port arrested.", "source_ids": "src-a"},
-        {"event_id": "ev-x-02", "date_earliest": "2015-10-18", "date_latest": "2015-10-18", "kind": "charge",
-         "summary": "Port charged.", "source_ids": "src-a"}])
+    write_package(
+        root / "data",
+        events=[
+            {
+                "event_id": "ev-x-01",
+                "date_earliest": "2015-10-15",
+                "date_latest": "2015-10-18",
+                "kind": "arrest",
+                "summary": "Port arrested.",
+                "source_ids": "src-a",
+            },
+            {
+                "event_id": "ev-x-02",
+                "date_earliest": "2015-10-18",
+                "date_latest": "2015-10-18",
+                "kind": "charge",
+                "summary": "Port charged.",
+                "source_ids": "src-a",
+            },
+        ],
+    )
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "first")
@@ -50,14 +81,18 @@ def repo(tmp_path):
 
 def correct(root: Path) -> None:
     """Narrow ev-x-01 to one day, remove ev-x-02, add ev-x-03 and a source."""
+
     def events(rows, fields):
         rows = [r for r in rows if r["event_id"] != "ev-x-02"]
         rows[0]["date_earliest"] = "2015-10-18"
         rows.append({**rows[0], "event_id": "ev-x-03", "kind": "court", "summary": "Port in court."})
         return rows, fields
+
     rewrite(root / "data" / "events.csv", events)
-    rewrite(root / "data" / "sources.csv",
-            lambda rows, fields: (rows + [{**rows[0], "source_id": "src-b", "url": "https://example.org/b"}], fields))
+    rewrite(
+        root / "data" / "sources.csv",
+        lambda rows, fields: (rows + [{**rows[0], "source_id": "src-b", "url": "https://example.org/b"}], fields),
+    )
 
 
 def test_diff_lists_rows_added_removed_and_changed_fields(repo):
@@ -98,8 +133,13 @@ def test_bump_rules():
 
 def test_a_removed_field_is_reported(repo):
     root, first = repo
-    rewrite(root / "data" / "events.csv",
-            lambda rows, fields: ([{k: v for k, v in r.items() if k != "notes"} for r in rows], [f for f in fields if f != "notes"]))
+    rewrite(
+        root / "data" / "events.csv",
+        lambda rows, fields: (
+            [{k: v for k, v in r.items() if k != "notes"} for r in rows],
+            [f for f in fields if f != "notes"],
+        ),
+    )
     events = {d.table: d for d in diff_revisions(root, first)}["events"]
     assert events.fields_removed == ["notes"] and required_bump([events]) == "major"
 
@@ -136,8 +176,10 @@ def test_a_new_version_needs_its_entry_and_citation(tmp_path):
     root = release_copy(tmp_path)
     descriptor = root / "data" / "datapackage.json"
     version = read_releases(root / "CHANGES.md")[0].label
-    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace(f'"version": "{version}"', '"version": "9.0.0"'),
-                          encoding="utf-8")
+    descriptor.write_text(
+        descriptor.read_text(encoding="utf-8").replace(f'"version": "{version}"', '"version": "9.0.0"'),
+        encoding="utf-8",
+    )
     problems = release_problems(root)
     assert any("newest entry is" in p and "says 9.0.0" in p for p in problems)
     assert any("CITATION.cff" in p for p in problems)
@@ -147,14 +189,18 @@ def test_a_new_version_needs_its_entry_and_citation(tmp_path):
     entry = f"## 9.0.0 (2026-12-01) — data sha256: {data_sha256(root / 'data')}\n\n- test entry\n\n"
     (root / "CHANGES.md").write_text(head + "\n" + entry + "## " + rest, encoding="utf-8")
     cff = root / "CITATION.cff"
-    cff.write_text(cff.read_text(encoding="utf-8").replace(f'version: "{version}"', 'version: "9.0.0"'), encoding="utf-8")
+    cff.write_text(
+        cff.read_text(encoding="utf-8").replace(f'version: "{version}"', 'version: "9.0.0"'), encoding="utf-8"
+    )
     assert release_problems(root) == []
 
 
 def test_versions_run_newest_first(tmp_path):
     root = release_copy(tmp_path)
     text = (root / "CHANGES.md").read_text(encoding="utf-8")
-    (root / "CHANGES.md").write_text(text + "\n## 99.0.0 (2020-01-01) — data sha256: " + "0" * 64 + "\n", encoding="utf-8")
+    (root / "CHANGES.md").write_text(
+        text + "\n## 99.0.0 (2020-01-01) — data sha256: " + "0" * 64 + "\n", encoding="utf-8"
+    )
     assert any("is not older than" in p for p in release_problems(root))
 
 
@@ -185,11 +231,13 @@ def clone(tmp_path):
 
 def correct_one_date(root: Path) -> None:
     """ev-k-02 (Port invites a neighbour round, 24 August 2014) given as the interval 24-25 August."""
+
     def events(rows, fields):
         row = next(r for r in rows if r["event_id"] == "ev-k-02")
         assert (row["date_earliest"], row["date_latest"]) == ("2014-08-24", "2014-08-24")
         row["date_latest"] = "2014-08-25"
         return rows, fields
+
     rewrite(root / "data" / "events.csv", events)
 
 
@@ -216,6 +264,7 @@ def test_release_records_a_one_date_correction(clone, capsys):
 def test_release_refuses_a_smaller_bump_than_the_diff_calls_for(clone, capsys):
     def add_row(rows, fields):
         return rows + [{**rows[-1], "event_id": "ev-x-99"}], fields
+
     rewrite(clone / "data" / "events.csv", add_row)
     saved = {p: (clone / p).read_bytes() for p in ("CHANGES.md", "CITATION.cff", "data/datapackage.json")}
     assert main(["changes", "--release", "patch", "-m", "a new event", "--root", str(clone)]) == 1
@@ -240,9 +289,13 @@ def test_a_one_date_correction_then_release_then_make_figures_passes_the_change_
 
     correct_one_date(clone)
     assert main(["changes", "--release", "patch", "-m", "ev-k-02: the day is not certain.", "--root", str(clone)]) == 0
-    for command in (["run", "--root", str(clone)], ["docs", "--readme", str(clone / "README.md"), "--data", str(clone / "data")]):
-        done = subprocess.run([sys.executable, "-m", "analysis", *command], cwd=clone, capture_output=True, text=True,
-                              timeout=1200)
+    for command in (
+        ["run", "--root", str(clone)],
+        ["docs", "--readme", str(clone / "README.md"), "--data", str(clone / "data")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "analysis", *command], cwd=clone, capture_output=True, text=True, timeout=1200
+        )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert release_problems(clone) == []
     readme = (clone / "README.md").read_text(encoding="utf-8")
@@ -250,6 +303,13 @@ def test_a_one_date_correction_then_release_then_make_figures_passes_the_change_
     assert generated_block(readme, HEADLINE_BEGIN, HEADLINE_END) == headline(clone / "data")
     manifest = json.loads((clone / "figures" / "manifest.json").read_text(encoding="utf-8"))
     assert {f["data_sha256"] for f in manifest["figures"].values()} - {None}  # regenerated from the new data
-    again = subprocess.run([sys.executable, "-m", "analysis", "run", "--root", str(clone)], cwd=clone,
-                           capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0 and "nothing to do" in (again.stdout + again.stderr).lower(), again.stdout + again.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "analysis", "run", "--root", str(clone)],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0 and "nothing to do" in (again.stdout + again.stderr).lower(), (
+        again.stdout + again.stderr
+    )

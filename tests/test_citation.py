@@ -36,8 +36,10 @@ def test_the_homepage_field_is_read_by_the_citation_file():
 def test_a_citation_without_an_address_names_the_commit_and_never_a_missing_address():
     rec = Record("T", "1.2.3", "", "2026-12-03")
     assert cite_as(rec, "abc123def456") == "T, version 1.2.3 (2026-12-03), built from commit abc123def456"
-    assert cite_as(Record("T", "1.2.3", "https://example.org/t", "2026-12-03"), "abc") == \
-        "T, version 1.2.3 (2026-12-03), https://example.org/t"
+    assert (
+        cite_as(Record("T", "1.2.3", "https://example.org/t", "2026-12-03"), "abc")
+        == "T, version 1.2.3 (2026-12-03), https://example.org/t"
+    )
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "with the repository address" not in readme
     assert record(ROOT).released == read_releases(ROOT / "CHANGES.md")[0].date
@@ -58,7 +60,7 @@ def test_the_site_gives_the_records_version_and_labels_the_codes(built_site):
     for path in built_site.rglob("*.html"):
         page = path.read_text(encoding="utf-8")
         for m in re.finditer(re.escape(CODE_VERSION), page):
-            context = page[max(0, m.start() - 60):m.end()]
+            context = page[max(0, m.start() - 60) : m.end()]
             assert "code" in context or "version" not in context, (path, context)
     assert "repository address" not in text
 
@@ -80,12 +82,23 @@ def test_the_readme_is_a_front_door_linking_every_reference_page():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert len(readme.splitlines()) <= 150
     headings = re.findall(r"^## (.+)$", readme, re.M)
-    for wanted in ("Headline results", "Two commands", "Ways in", "How to cite", "How to report or correct a fact",
-                   "Licences", "Anonymity and ethics"):
+    for wanted in (
+        "Headline results",
+        "Two commands",
+        "Ways in",
+        "How to cite",
+        "How to report or correct a fact",
+        "Licences",
+        "Anonymity and ethics",
+    ):
         assert wanted in headings, wanted
     # the two commands come first, before any reference
-    assert readme.index("## Two commands") < readme.index("## Headline results") < readme.index("## Ways in") \
+    assert (
+        readme.index("## Two commands")
+        < readme.index("## Headline results")
+        < readme.index("## Ways in")
         < readme.index("## Reference")
+    )
     for way in ("make site", "make serve", "make lab", "papermill", "python -m analysis"):
         assert way in readme.split("## Ways in", 1)[1].split("\n## ", 1)[0], way
     for doc in (ROOT / "docs").glob("*.md"):  # every reference page is linked from the front door

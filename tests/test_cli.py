@@ -17,7 +17,9 @@ from conftest import DATA, ROOT
 
 def cli_process(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """``python -m analysis ARGS`` in a process of its own: the real entry point and exit status."""
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -75,17 +75,21 @@ def test_every_table_has_the_csv_rows(get, table):
     by_key = {r[key]: r for r in got}
     for row in expected:  # every cell as the CSV has it (empty cells are NULL)
         assert {k: (None if v == "" else v) for k, v in row.items()} == {
-            k: (str(v) if isinstance(v, int) else v) for k, v in by_key[row[key]].items()}
+            k: (str(v) if isinstance(v, int) else v) for k, v in by_key[row[key]].items()
+        }
 
 
-@pytest.mark.parametrize(("link", "table", "column"), [
-    ("victim_sources", "victims", "source_ids"),
-    ("event_sources", "events", "source_ids"),
-    ("opportunity_sources", "opportunities", "source_ids"),
-    ("finding_sources", "findings", "source_ids"),
-    ("finding_opportunities", "findings", "opportunity_ids"),
-    ("opportunity_identified_by", "opportunities", "identified_by"),
-])
+@pytest.mark.parametrize(
+    ("link", "table", "column"),
+    [
+        ("victim_sources", "victims", "source_ids"),
+        ("event_sources", "events", "source_ids"),
+        ("opportunity_sources", "opportunities", "source_ids"),
+        ("finding_sources", "findings", "source_ids"),
+        ("finding_opportunities", "findings", "opportunity_ids"),
+        ("opportunity_identified_by", "opportunities", "identified_by"),
+    ],
+)
 def test_link_tables_hold_every_list_item(get, link, table, column):
     expected = sum(len(r[column].split(";")) for r in csv_rows(table) if r[column])
     assert get(f"/{DB}/{link}.json?_size=0").json()["filtered_table_rows_count"] == expected
@@ -96,8 +100,11 @@ def test_finding_opportunities_pairs(get):
     # Taylor-investigation failings were dropped: the jury was asked only about the first three).
     got = rows(get, f"/{DB}/finding_opportunities.json?finding_id__in=fd-pfd-02,fd-jury-failing-linking")
     assert {(r["finding_id"], r["opportunity_id"]) for r in got} == {
-        ("fd-pfd-02", "op-w-04"), ("fd-pfd-02", "op-w-05"),
-        ("fd-jury-failing-linking", "op-k-03"), ("fd-jury-failing-linking", "op-d-05")}
+        ("fd-pfd-02", "op-w-04"),
+        ("fd-pfd-02", "op-w-05"),
+        ("fd-jury-failing-linking", "op-k-03"),
+        ("fd-jury-failing-linking", "op-d-05"),
+    }
 
 
 def test_foreign_key_shows_its_label(get):
@@ -105,7 +112,9 @@ def test_foreign_key_shows_its_label(get):
     [row] = rows(get, f"/{DB}/events.json?event_id=ev-d-01&_labels=on")
     assert row["victim_id"] == {"value": "whitworth", "label": "Daniel Whitworth"}
     html = get(f"/{DB}/events?event_id=ev-d-01").text
-    assert re.search(r'<td class="col-victim_id[^"]*"><a href="/port-inquests/victims/whitworth">Daniel Whitworth</a>', html)
+    assert re.search(
+        r'<td class="col-victim_id[^"]*"><a href="/port-inquests/victims/whitworth">Daniel Whitworth</a>', html
+    )
 
 
 def test_gap_tables_for_both_bases(get):
@@ -167,8 +176,12 @@ def test_missed_before_each_death(get):
 
 def test_findings_that_name_an_opportunity(get):
     got = rows(get, f"/{DB}/findings_naming_opportunities.json")
-    expected = {(r["finding_id"], o) for r in csv_rows("findings") if r["opportunity_ids"]
-                for o in r["opportunity_ids"].split(";")}
+    expected = {
+        (r["finding_id"], o)
+        for r in csv_rows("findings")
+        if r["opportunity_ids"]
+        for o in r["opportunity_ids"].split(";")
+    }
     assert {(r["finding_id"], r["opportunity_id"]) for r in got} == expected and len(got) == 13
     # fd-jury-whitworth-failing-04 names op-d-01, missed in the Whitworth investigation.
     [row] = [r for r in got if r["finding_id"] == "fd-jury-whitworth-failing-04"]
@@ -186,9 +199,17 @@ def test_everything_about_one_victim(get):
     assert sorted(parts["opportunity missed in his investigation"]) == [f"op-d-0{i}" for i in range(1, 9)]
     # findings.csv: seven have victim_id whitworth; three others name a Whitworth opportunity.
     assert set(parts["finding"]) == {
-        "fd-jury-whitworth-conclusion", "fd-jury-whitworth-contribution", "fd-orig-whitworth-conclusion",
-        "fd-jury-whitworth-failing-01", "fd-jury-whitworth-failing-02", "fd-jury-whitworth-failing-03",
-        "fd-jury-whitworth-failing-04", "fd-jury-failing-linking", "fd-pfd-01", "fd-pfd-05"}
+        "fd-jury-whitworth-conclusion",
+        "fd-jury-whitworth-contribution",
+        "fd-orig-whitworth-conclusion",
+        "fd-jury-whitworth-failing-01",
+        "fd-jury-whitworth-failing-02",
+        "fd-jury-whitworth-failing-03",
+        "fd-jury-whitworth-failing-04",
+        "fd-jury-failing-linking",
+        "fd-pfd-01",
+        "fd-pfd-05",
+    }
     assert len(parts["opportunity missed before his death"]) == 14
     # A full name, in any case, finds the same rows.
     assert rows(get, f"/{DB}/about_victim.json?victim=daniel+WHITWORTH") == got
@@ -236,8 +257,13 @@ def test_corrupt_data_exits_1_with_the_report_and_leaves_the_db(real_copy, tmp_p
     shutil.copyfile(metadata_path(built), metadata_path(out))
     before = out.read_bytes(), metadata_path(out).read_bytes()
     events = _corrupt(real_copy)
-    done = subprocess.run([sys.executable, "-m", "analysis", "db", "--data", str(real_copy), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "db", "--data", str(real_copy), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 1
     assert f"{events}:2: date_earliest: '2014-02-30' is not a real calendar date" in done.stderr
     assert "Traceback" not in done.stderr
@@ -246,8 +272,10 @@ def test_corrupt_data_exits_1_with_the_report_and_leaves_the_db(real_copy, tmp_p
 
 
 IN_PROJECT_VENV = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
-needs_make = pytest.mark.skipif(not IN_PROJECT_VENV or shutil.which("make") is None,
-                                reason="the make targets use the project's .venv (conda users: not applicable)")
+needs_make = pytest.mark.skipif(
+    not IN_PROJECT_VENV or shutil.which("make") is None,
+    reason="the make targets use the project's .venv (conda users: not applicable)",
+)
 
 
 @needs_make
@@ -255,8 +283,13 @@ def test_make_db_refuses_corrupt_data(real_copy, tmp_path):
     out = tmp_path / f"{DB}.db"
     out.write_bytes(b"an earlier database")
     events = _corrupt(real_copy)
-    done = subprocess.run(["make", "--no-print-directory", "db", f"DATA={real_copy}", f"DB={out}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "db", f"DATA={real_copy}", f"DB={out}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode != 0  # the command exits 1; make itself reports a failed recipe as 2
     assert f"{events}:2: date_earliest:" in done.stderr
     assert out.read_bytes() == b"an earlier database"
@@ -321,9 +354,22 @@ def test_real_datasette_serves_json_over_http(built):
     port = _free_port()
     datasette = Path(sys.executable).with_name("datasette")
     server = subprocess.Popen(
-        [str(datasette), "serve", "-i", str(built), "--metadata", str(metadata_path(built)),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            str(datasette),
+            "serve",
+            "-i",
+            str(built),
+            "--metadata",
+            str(metadata_path(built)),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(base, server)
@@ -341,8 +387,13 @@ def test_real_datasette_serves_json_over_http(built):
 def test_make_serve_builds_prints_the_url_and_serves(tmp_path):
     port = _free_port()
     db = tmp_path / f"{DB}.db"
-    server = subprocess.Popen(["make", "--no-print-directory", "serve", f"DB={db}", f"PORT={port}"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "serve", f"DB={db}", f"PORT={port}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(base, server)
@@ -373,16 +424,19 @@ def test_readme_example_urls_work(get):
         get(path)
 
 
-@pytest.mark.parametrize(("path", "count"), [
-    # opportunities.csv: identified_by names the jury on op-w-04, op-w-06, op-k-03, op-d-01,
-    # op-d-05, op-d-08.
-    ("/port-inquests/opportunities?identified_by__contains=jury", 6),
-    # events.csv: 8 rows mention GHB.
-    ("/port-inquests/events?_search=GHB", 8),
-    # op-k-01..05 and op-k-07 may have arisen on 28 Aug 2014, before Whitworth's death; op-k-06 (Dec 2014) precedes Taylor's.
-    ("/port-inquests/gaps_death?next_death=whitworth", 6),
-    ("/port-inquests/findings_naming_opportunities", 13),
-])
+@pytest.mark.parametrize(
+    ("path", "count"),
+    [
+        # opportunities.csv: identified_by names the jury on op-w-04, op-w-06, op-k-03, op-d-01,
+        # op-d-05, op-d-08.
+        ("/port-inquests/opportunities?identified_by__contains=jury", 6),
+        # events.csv: 8 rows mention GHB.
+        ("/port-inquests/events?_search=GHB", 8),
+        # op-k-01..05 and op-k-07 may have arisen on 28 Aug 2014, before Whitworth's death; op-k-06 (Dec 2014) precedes Taylor's.
+        ("/port-inquests/gaps_death?next_death=whitworth", 6),
+        ("/port-inquests/findings_naming_opportunities", 13),
+    ],
+)
 def test_readme_example_counts(get, path, count):
     assert path in readme_urls()
     table, _, query = path.partition("?")
@@ -393,10 +447,14 @@ def test_readme_sql_example_lists_the_jury_opportunities_with_sources(get):
     section = (ROOT / "docs" / "datasette.md").read_text(encoding="utf-8")
     [sql] = re.findall(r"```sql\n(.*?)```", section, re.S)
     got = rows(get, f"/{DB}.json?sql={urllib.parse.quote(sql)}")
-    jury = {r["opportunity_id"]: r["source_ids"].split(";") for r in csv_rows("opportunities")
-            if "jury" in r["identified_by"].split(";")}
+    jury = {
+        r["opportunity_id"]: r["source_ids"].split(";")
+        for r in csv_rows("opportunities")
+        if "jury" in r["identified_by"].split(";")
+    }
     assert sorted((r["opportunity_id"], r["url"]) for r in got) == sorted(
-        (o, s["url"]) for o, ids in jury.items() for s in csv_rows("sources") if s["source_id"] in ids)
+        (o, s["url"]) for o, ids in jury.items() for s in csv_rows("sources") if s["source_id"] in ids
+    )
 
 
 def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monkeypatch, tmp_path):
@@ -423,7 +481,9 @@ def test_columns_the_library_adds_are_stored_lists_as_text_and_link_tables(monke
     ds = Datasette([str(out)], metadata=metadata)
     got = asyncio.run(ds.client.get(f"/{DB}/gaps_found.json?opportunity_id=op-k-05&_shape=array")).json()
     assert got[0]["later_deaths_open"] == "whitworth" and got[0]["a_number"] == 7
-    links = asyncio.run(ds.client.get(f"/{DB}/gaps_found_later_deaths_open.json?_shape=array&_size=max&_labels=on")).json()
+    links = asyncio.run(
+        ds.client.get(f"/{DB}/gaps_found_later_deaths_open.json?_shape=array&_size=max&_labels=on")
+    ).json()
     # 24 opportunities were followed by a death (the 29 less the 5 Taylor ones), one row each.
     assert len(links) == 24
     assert {"opportunity_id", "victim_id"} == set(links[0])

@@ -52,18 +52,26 @@ def test_the_makefile_accepts_the_pythons_pyproject_declares():
     assert accepted == [f"3.{minor}" for minor in range(int(low), int(high))]
 
 
-@pytest.mark.parametrize("python, says", [
-    ("fake-python3.10", "is Python 3.10"),
-    ("/nonexistent/python3.11", "was not found or does not run"),
-])
+@pytest.mark.parametrize(
+    "python, says",
+    [
+        ("fake-python3.10", "is Python 3.10"),
+        ("/nonexistent/python3.11", "was not found or does not run"),
+    ],
+)
 def test_a_wrong_or_missing_python_stops_the_set_up_with_one_line(tmp_path, python, says):
     for name in ("Makefile", "requirements.txt", "constraints.txt", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     fake = tmp_path / "fake-python3.10"
     fake.write_text("#!/bin/sh\necho 3.10\n", encoding="utf-8")  # answers the version question as Python 3.10 would
     fake.chmod(0o755)
-    done = subprocess.run(["make", "setup", f"PYTHON={tmp_path / python if python.startswith('fake') else python}"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["make", "setup", f"PYTHON={tmp_path / python if python.startswith('fake') else python}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     ours = [line for line in done.stderr.splitlines() if not line.startswith("make")]
     assert len(ours) == 1 and ours[0].startswith("Python 3.11 to 3.14 is needed") and says in ours[0], done.stderr

@@ -36,27 +36,51 @@ def project(tmp_path: Path, runs_yaml: str | None) -> Path:
     return root
 
 
-@pytest.mark.parametrize("runs_yaml, code, expected", [
-    (None, MISSING, "notebooks/runs.yaml: not found: the batch reads notebooks/runs.yaml under the project root"),
-    ("runs:\n  - name: a\n    notebook: [tiny.ipynb\n", INVALID, "notebooks/runs.yaml:4:1: YAML syntax error"),
-    ("- name: a\n  notebook: tiny.ipynb\n", INVALID,
-     "notebooks/runs.yaml: the file must be a mapping with a `runs:` list of runs (found a list at the top)"),
-    ("runs:\n  - name: a\n    notebook: missing.ipynb\n", INVALID,
-     "notebooks/runs.yaml:3: run 'a': key 'notebook': missing.ipynb not found in"),
-    ("runs:\n  - name: a\n    notebook: tiny.ipynb\n    figures: case-timeline\n", INVALID,
-     "notebooks/runs.yaml:4: run 'a': key 'figures': must be a list of figure names, e.g. [case-timeline], "
-     "not 'case-timeline'"),
-    ("runs:\n  - name: a\n    notebook: tiny.ipynb\n    tables: [victims]\n", INVALID,
-     "notebooks/runs.yaml:4: run 'a': key 'tables': unknown key"),
-    ("runs:\n  - name: a\n    notebook: tiny.ipynb\n    parameters: [basis]\n", INVALID,
-     "notebooks/runs.yaml:4: run 'a': key 'parameters': must be a mapping of parameter to value"),
-    ("runs:\n  - name: a\n    notebook: tiny.ipynb\n    publish: yes please\n", INVALID,
-     "notebooks/runs.yaml:4: run 'a': key 'publish': must be true or false, not 'yes please'"),
-    ("runs:\n  - notebook: tiny.ipynb\n", INVALID,
-     "notebooks/runs.yaml:2: run #1: key 'name': missing or not a name (each run needs name and notebook)"),
-    ("runs:\n  - tiny.ipynb\n", INVALID, "notebooks/runs.yaml:2: run #1: each run must be a mapping"),
-    ("run:\n  - name: a\n", INVALID, "notebooks/runs.yaml: unknown top-level key 'run'"),
-])
+@pytest.mark.parametrize(
+    "runs_yaml, code, expected",
+    [
+        (None, MISSING, "notebooks/runs.yaml: not found: the batch reads notebooks/runs.yaml under the project root"),
+        ("runs:\n  - name: a\n    notebook: [tiny.ipynb\n", INVALID, "notebooks/runs.yaml:4:1: YAML syntax error"),
+        (
+            "- name: a\n  notebook: tiny.ipynb\n",
+            INVALID,
+            "notebooks/runs.yaml: the file must be a mapping with a `runs:` list of runs (found a list at the top)",
+        ),
+        (
+            "runs:\n  - name: a\n    notebook: missing.ipynb\n",
+            INVALID,
+            "notebooks/runs.yaml:3: run 'a': key 'notebook': missing.ipynb not found in",
+        ),
+        (
+            "runs:\n  - name: a\n    notebook: tiny.ipynb\n    figures: case-timeline\n",
+            INVALID,
+            "notebooks/runs.yaml:4: run 'a': key 'figures': must be a list of figure names, e.g. [case-timeline], "
+            "not 'case-timeline'",
+        ),
+        (
+            "runs:\n  - name: a\n    notebook: tiny.ipynb\n    tables: [victims]\n",
+            INVALID,
+            "notebooks/runs.yaml:4: run 'a': key 'tables': unknown key",
+        ),
+        (
+            "runs:\n  - name: a\n    notebook: tiny.ipynb\n    parameters: [basis]\n",
+            INVALID,
+            "notebooks/runs.yaml:4: run 'a': key 'parameters': must be a mapping of parameter to value",
+        ),
+        (
+            "runs:\n  - name: a\n    notebook: tiny.ipynb\n    publish: yes please\n",
+            INVALID,
+            "notebooks/runs.yaml:4: run 'a': key 'publish': must be true or false, not 'yes please'",
+        ),
+        (
+            "runs:\n  - notebook: tiny.ipynb\n",
+            INVALID,
+            "notebooks/runs.yaml:2: run #1: key 'name': missing or not a name (each run needs name and notebook)",
+        ),
+        ("runs:\n  - tiny.ipynb\n", INVALID, "notebooks/runs.yaml:2: run #1: each run must be a mapping"),
+        ("run:\n  - name: a\n", INVALID, "notebooks/runs.yaml: unknown top-level key 'run'"),
+    ],
+)
 def test_a_bad_runs_yaml_is_one_line_naming_the_run_and_the_key(tmp_path, runs_yaml, code, expected):
     root = project(tmp_path, runs_yaml)
     done = cli("run", "--root", str(root))
@@ -75,21 +99,25 @@ def without_arrest(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     events = (data / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    (data / "events.csv").write_text(events[0] + "".join(line for line in events[1:] if ",arrest," not in line),
-                                     encoding="utf-8")
+    (data / "events.csv").write_text(
+        events[0] + "".join(line for line in events[1:] if ",arrest," not in line), encoding="utf-8"
+    )
     return data
 
 
-@pytest.mark.parametrize("command", [["validate", "DATA"], ["gaps", "--data", "DATA"],
-                                     ["db", "--data", "DATA", "--out", "OUT/x.db"]])
+@pytest.mark.parametrize(
+    "command", [["validate", "DATA"], ["gaps", "--data", "DATA"], ["db", "--data", "DATA", "--out", "OUT/x.db"]]
+)
 def test_data_without_the_event_that_ends_the_series_is_invalid_everywhere(tmp_path, command):
     """validate and the rules agree: without the final arrest, every command refuses the data alike."""
     data = without_arrest(tmp_path)
     done = cli(*[a.replace("DATA", str(data)).replace("OUT", str(tmp_path)) for a in command])
     assert done.returncode == INVALID and "Traceback" not in done.stderr
-    assert done.stderr.splitlines() == ["1 problem in the data package:",
-                                        f"{data / 'events.csv'}:1: kind: no event of kind 'arrest': the gap analysis "
-                                        "counts to the event that ends the series (the final arrest); add it, with its source"]
+    assert done.stderr.splitlines() == [
+        "1 problem in the data package:",
+        f"{data / 'events.csv'}:1: kind: no event of kind 'arrest': the gap analysis "
+        "counts to the event that ends the series (the final arrest); add it, with its source",
+    ]
 
 
 def site_root(tmp_path: Path) -> Path:
@@ -111,8 +139,10 @@ def test_site_with_a_missing_alt_text_is_one_line_and_keeps_the_old_site(tmp_pat
     (out / "index.html").write_text("the previous site", encoding="utf-8")
     done = cli("site", "--root", str(root), "--out", str(out))
     assert done.returncode == INVALID
-    assert one_line(done) == (f"error: {root / 'figures' / 'gaps-to-next-death.alt.txt'}: missing (every figure "
-                              "needs its alt text; run make figures)")
+    assert one_line(done) == (
+        f"error: {root / 'figures' / 'gaps-to-next-death.alt.txt'}: missing (every figure "
+        "needs its alt text; run make figures)"
+    )
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
 
 
@@ -130,7 +160,10 @@ def test_docs_on_a_readme_without_markers(tmp_path):
     done = cli("docs", "--readme", str(readme), "--data", str(DATA))
     assert done.returncode == INVALID
     line = one_line(done)
-    assert line.startswith(f"error: {readme}: marker <!-- ") and "not found: `make docs` writes its section between the two marker lines" in line
+    assert (
+        line.startswith(f"error: {readme}: marker <!-- ")
+        and "not found: `make docs` writes its section between the two marker lines" in line
+    )
     assert readme.read_text(encoding="utf-8") == "# A README with no generated sections\n"
 
 
@@ -144,8 +177,9 @@ def test_docs_on_a_missing_readme(tmp_path):
 def test_changes_outside_a_project(tmp_path, flag):
     done = cli_process("changes", flag, cwd=tmp_path)
     assert done.returncode == MISSING
-    assert one_line(done) == ("error: .: not a project (no data/datapackage.json); run from the project's folder "
-                              "or pass --root")
+    assert one_line(done) == (
+        "error: .: not a project (no data/datapackage.json); run from the project's folder or pass --root"
+    )
 
 
 def test_a_run_that_did_not_write_every_file_is_named_and_not_published(tmp_path):
@@ -158,6 +192,9 @@ def test_a_run_that_did_not_write_every_file_is_named_and_not_published(tmp_path
     (root / "figures" / "f.svg").write_text("the previous figure", encoding="utf-8")
     done = cli_process("run", cwd=root)
     assert done.returncode == INVALID
-    assert ("half: FAILED" in done.stderr and "PublishError: run 'half' did not write f.png, f.alt.txt, which "
-            "runs.yaml expects" in done.stderr and "Traceback" not in done.stderr)
+    assert (
+        "half: FAILED" in done.stderr
+        and "PublishError: run 'half' did not write f.png, f.alt.txt, which runs.yaml expects" in done.stderr
+        and "Traceback" not in done.stderr
+    )
     assert (root / "figures" / "f.svg").read_text(encoding="utf-8") == "the previous figure"

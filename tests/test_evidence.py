@@ -9,8 +9,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.evidence import (assumptions, basis_counts, credit_label, field_bases, grade_counts, grade_of, grades,
-                               official_credits, publisher_key, single_rows)
+from analysis.evidence import (
+    assumptions,
+    basis_counts,
+    credit_label,
+    field_bases,
+    grade_counts,
+    grade_of,
+    grades,
+    official_credits,
+    publisher_key,
+    single_rows,
+)
 from analysis.gaps import gap_table, select_opportunities
 from analysis.load import load_case
 from analysis.problems import DataError
@@ -18,8 +28,15 @@ from conftest import DATA, opportunity, write_package
 
 
 def source(source_id: str, publisher: str, kind: str = "press", origin: str = "") -> dict:
-    return {"source_id": source_id, "title": "A page", "publisher": publisher, "published": "2021-10",
-            "url": f"https://example.org/{source_id}", "kind": kind, "origin": origin}
+    return {
+        "source_id": source_id,
+        "title": "A page",
+        "publisher": publisher,
+        "published": "2021-10",
+        "url": f"https://example.org/{source_id}",
+        "kind": kind,
+        "origin": origin,
+    }
 
 
 SOURCES = [
@@ -35,16 +52,19 @@ SOURCES = [
 FRAME = pd.DataFrame(SOURCES)
 
 
-@pytest.mark.parametrize("cited, expected", [
-    (["pa-newschain"], "single"),
-    (["pa-newschain", "pa-jep", "pa-standard"], "single"),  # one PA story syndicated three times counts once
-    (["bbc", "bbc-mirror"], "single"),                       # a mirror of the BBC's story is the BBC
-    (["pa-jep", "bbc"], "corroborated"),
-    (["bbc-mirror", "guardian"], "corroborated"),
-    (["pa-newschain", "ruling"], "primary"),                 # one primary record is enough
-    (["ruling"], "primary"),
-    ([], "unquoted"),                                        # nothing quoted for the central claim yet
-])
+@pytest.mark.parametrize(
+    "cited, expected",
+    [
+        (["pa-newschain"], "single"),
+        (["pa-newschain", "pa-jep", "pa-standard"], "single"),  # one PA story syndicated three times counts once
+        (["bbc", "bbc-mirror"], "single"),  # a mirror of the BBC's story is the BBC
+        (["pa-jep", "bbc"], "corroborated"),
+        (["bbc-mirror", "guardian"], "corroborated"),
+        (["pa-newschain", "ruling"], "primary"),  # one primary record is enough
+        (["ruling"], "primary"),
+        ([], "unquoted"),  # nothing quoted for the central claim yet
+    ],
+)
 def test_grade_of_hand_made_rows(cited, expected):
     assert grade_of(cited, FRAME) == expected
 
@@ -55,8 +75,17 @@ def test_publisher_key_uses_origin_only_when_filled():
 
 
 def events(*rows: tuple[str, str]) -> list[dict]:
-    return [{"event_id": eid, "date_earliest": "2015-10-15", "date_latest": "2015-10-15", "kind": "arrest",
-             "summary": "Port arrested.", "source_ids": ids} for eid, ids in rows]
+    return [
+        {
+            "event_id": eid,
+            "date_earliest": "2015-10-15",
+            "date_latest": "2015-10-15",
+            "kind": "arrest",
+            "summary": "Port arrested.",
+            "source_ids": ids,
+        }
+        for eid, ids in rows
+    ]
 
 
 def quote(row_id: str, fields: str, source_id: str, text: str = "Port arrested.") -> dict:
@@ -64,19 +93,38 @@ def quote(row_id: str, fields: str, source_id: str, text: str = "Port arrested."
 
 
 def test_grades_and_counts_of_a_hand_made_package(tmp_path):
-    case = load_case(write_package(tmp_path / "d", sources=SOURCES, events=events(
-        ("ev-x-01", "pa-newschain;pa-jep"), ("ev-x-02", "pa-jep;guardian"), ("ev-x-03", "ruling;guardian"),
-        ("ev-x-04", "guardian;bbc"), ("ev-x-05", "bbc")), citations=[
-        quote("ev-x-01", "summary", "pa-newschain"), quote("ev-x-01", "summary", "pa-jep"),  # one PA story: single
-        quote("ev-x-02", "summary", "pa-jep"), quote("ev-x-02", "summary;date_earliest", "guardian"),
-        quote("ev-x-03", "summary", "ruling"),
-        # ev-x-04 cites two publishers but only the Guardian is quoted for the summary: single, not corroborated
-        quote("ev-x-04", "summary", "guardian"), quote("ev-x-04", "date_earliest", "bbc"),
-        # ev-x-05 quotes only a date: its central claim is unquoted
-        quote("ev-x-05", "date_earliest;date_latest", "bbc"),
-    ]))
-    assert grades(case, "events").to_dict() == {"ev-x-01": "single", "ev-x-02": "corroborated", "ev-x-03": "primary",
-                                                "ev-x-04": "single", "ev-x-05": "unquoted"}
+    case = load_case(
+        write_package(
+            tmp_path / "d",
+            sources=SOURCES,
+            events=events(
+                ("ev-x-01", "pa-newschain;pa-jep"),
+                ("ev-x-02", "pa-jep;guardian"),
+                ("ev-x-03", "ruling;guardian"),
+                ("ev-x-04", "guardian;bbc"),
+                ("ev-x-05", "bbc"),
+            ),
+            citations=[
+                quote("ev-x-01", "summary", "pa-newschain"),
+                quote("ev-x-01", "summary", "pa-jep"),  # one PA story: single
+                quote("ev-x-02", "summary", "pa-jep"),
+                quote("ev-x-02", "summary;date_earliest", "guardian"),
+                quote("ev-x-03", "summary", "ruling"),
+                # ev-x-04 cites two publishers but only the Guardian is quoted for the summary: single, not corroborated
+                quote("ev-x-04", "summary", "guardian"),
+                quote("ev-x-04", "date_earliest", "bbc"),
+                # ev-x-05 quotes only a date: its central claim is unquoted
+                quote("ev-x-05", "date_earliest;date_latest", "bbc"),
+            ],
+        )
+    )
+    assert grades(case, "events").to_dict() == {
+        "ev-x-01": "single",
+        "ev-x-02": "corroborated",
+        "ev-x-03": "primary",
+        "ev-x-04": "single",
+        "ev-x-05": "unquoted",
+    }
     counts = grade_counts(case).set_index("table")
     assert counts.loc["events"].tolist() == [1, 1, 2, 1, 5]
     assert counts.loc["victims"].tolist() == [0, 0, 0, 4, 4]
@@ -89,20 +137,32 @@ def test_grades_and_counts_of_a_hand_made_package(tmp_path):
 
 
 def finding(finding_id: str, body: str, opps: str, link: str) -> dict:
-    return {"finding_id": finding_id, "date": "2021-12-10", "body": body, "kind": "failing", "summary": "A failing.",
-            "opportunity_ids": opps, "link": link, "source_ids": "src-a"}
+    return {
+        "finding_id": finding_id,
+        "date": "2021-12-10",
+        "body": body,
+        "kind": "failing",
+        "summary": "A failing.",
+        "opportunity_ids": opps,
+        "link": link,
+        "source_ids": "src-a",
+    }
 
 
 @pytest.fixture()
 def credited(tmp_path):
     """op-w-01 named explicitly by the jury; op-w-02 only by a general jury finding and a general coroner concern."""
-    opps = [opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury;police"),
-            opportunity("op-w-02", "2014-06-21", "2014-06-21", "walgate", "jury;coroner;press"),
-            opportunity("op-w-03", "2014-06-22", "2014-06-22", "walgate", "family")]
-    found = [finding("fd-1", "inquest_jury", "op-w-01", "explicit"),
-             finding("fd-2", "inquest_jury", "op-w-01;op-w-02", "general"),
-             finding("fd-3", "coroner", "op-w-02", "general"),
-             finding("fd-4", "metropolitan_police", "op-w-03", "explicit")]  # not an official credit: nothing required
+    opps = [
+        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury;police"),
+        opportunity("op-w-02", "2014-06-21", "2014-06-21", "walgate", "jury;coroner;press"),
+        opportunity("op-w-03", "2014-06-22", "2014-06-22", "walgate", "family"),
+    ]
+    found = [
+        finding("fd-1", "inquest_jury", "op-w-01", "explicit"),
+        finding("fd-2", "inquest_jury", "op-w-01;op-w-02", "general"),
+        finding("fd-3", "coroner", "op-w-02", "general"),
+        finding("fd-4", "metropolitan_police", "op-w-03", "explicit"),
+    ]  # not an official credit: nothing required
     return load_case(write_package(tmp_path / "d", opportunities=opps, findings=found))
 
 
@@ -135,10 +195,14 @@ def problems_of(data) -> list[str]:
 
 
 def test_an_official_credit_needs_a_finding_and_a_finding_needs_its_credit(tmp_path):
-    data = write_package(tmp_path / "d",
-                         opportunities=[opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury;press"),
-                                        opportunity("op-w-02", "2014-06-21", "2014-06-21", "walgate", "press")],
-                         findings=[finding("fd-1", "coroner", "op-w-02", "general")])
+    data = write_package(
+        tmp_path / "d",
+        opportunities=[
+            opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury;press"),
+            opportunity("op-w-02", "2014-06-21", "2014-06-21", "walgate", "press"),
+        ],
+        findings=[finding("fd-1", "coroner", "op-w-02", "general")],
+    )
     assert problems_of(data) == [
         f"{data / 'findings.csv'}:2: opportunity_ids: names op-w-02 but that opportunity's identified_by lacks 'coroner' "
         "(add the credit there, or remove the opportunity here)",
@@ -148,29 +212,38 @@ def test_an_official_credit_needs_a_finding_and_a_finding_needs_its_credit(tmp_p
 
 
 def test_link_is_required_with_opportunities_and_only_then(tmp_path):
-    data = write_package(tmp_path / "d",
-                         opportunities=[opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "press")],
-                         findings=[finding("fd-1", "metropolitan_police", "op-w-01", ""),
-                                   finding("fd-2", "metropolitan_police", "", "general"),
-                                   finding("fd-3", "metropolitan_police", "op-w-01", "vague")])
+    data = write_package(
+        tmp_path / "d",
+        opportunities=[opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "press")],
+        findings=[
+            finding("fd-1", "metropolitan_police", "op-w-01", ""),
+            finding("fd-2", "metropolitan_police", "", "general"),
+            finding("fd-3", "metropolitan_police", "op-w-01", "vague"),
+        ],
+    )
     found = problems_of(data)
     assert [p.split(": ")[0].rsplit("/", 1)[1] + ": " + p.split(": ")[1] for p in found] == [
-        "findings.csv:2: link", "findings.csv:3: link", "findings.csv:4: link"]
+        "findings.csv:2: link",
+        "findings.csv:3: link",
+        "findings.csv:4: link",
+    ]
     assert "is required when opportunity_ids is filled" in found[0]
     assert "names no opportunity" in found[1]
     assert "'vague' is not one of explicit, general" in found[2]
 
 
-@pytest.mark.parametrize("published, message", [
-    ("2014-13-45", "'2014-13-45' is not a real calendar date: month 13 does not exist"),
-    ("2015-02-29", "'2015-02-29' is not a real calendar date: 2015-02 has no day 29"),
-    ("2014-00", "'2014-00' is not a real calendar date: month 0 does not exist"),
-    ("2021-04-31", "'2021-04-31' is not a real calendar date: 2021-04 has no day 31"),
-])
+@pytest.mark.parametrize(
+    "published, message",
+    [
+        ("2014-13-45", "'2014-13-45' is not a real calendar date: month 13 does not exist"),
+        ("2015-02-29", "'2015-02-29' is not a real calendar date: 2015-02 has no day 29"),
+        ("2014-00", "'2014-00' is not a real calendar date: month 0 does not exist"),
+        ("2021-04-31", "'2021-04-31' is not a real calendar date: 2021-04 has no day 31"),
+    ],
+)
 def test_impossible_partial_dates_are_refused_with_file_line_column(tmp_path, published, message):
     data = write_package(tmp_path / "d", sources=[{**source("src-a", "Publisher"), "published": published}])
-    assert problems_of(data) == [
-        f"{data / 'sources.csv'}:2: published: {message} (write YYYY, YYYY-MM or YYYY-MM-DD)"]
+    assert problems_of(data) == [f"{data / 'sources.csv'}:2: published: {message} (write YYYY, YYYY-MM or YYYY-MM-DD)"]
 
 
 @pytest.mark.parametrize("published", ["2016-02-29", "2021-10", "2015", ""])
@@ -202,13 +275,24 @@ def test_hand_checked_grades(case):
 
 
 def test_field_bases_of_a_hand_made_package(tmp_path):
-    case = load_case(write_package(tmp_path / "d", sources=SOURCES, events=events(("ev-x-01", "bbc"), ("ev-x-02", "bbc")),
-                                   citations=[quote("ev-x-01", "summary", "bbc"),
-                                              {"row_id": "ev-x-01", "fields": "date_earliest;date_latest",
-                                               "derived_from": "ev-x-02.date_earliest", "rule": "equal"},
-                                              {"row_id": "ev-x-02", "fields": "date_latest", "source_id": "bbc",
-                                               "quote": "Port arrested."},
-                                              {"row_id": "ev-x-02", "fields": "date_latest", "assumption": "Same day."}]))
+    case = load_case(
+        write_package(
+            tmp_path / "d",
+            sources=SOURCES,
+            events=events(("ev-x-01", "bbc"), ("ev-x-02", "bbc")),
+            citations=[
+                quote("ev-x-01", "summary", "bbc"),
+                {
+                    "row_id": "ev-x-01",
+                    "fields": "date_earliest;date_latest",
+                    "derived_from": "ev-x-02.date_earliest",
+                    "rule": "equal",
+                },
+                {"row_id": "ev-x-02", "fields": "date_latest", "source_id": "bbc", "quote": "Port arrested."},
+                {"row_id": "ev-x-02", "fields": "date_latest", "assumption": "Same day."},
+            ],
+        )
+    )
     bases = field_bases(case).set_index(["row_id", "field"])["basis"]
     assert bases[("ev-x-01", "summary")] == "quoted" and bases[("ev-x-01", "date_latest")] == "derived"
     assert bases[("ev-x-02", "date_latest")] == "quoted"  # the strongest of a quote and an assumption
@@ -216,7 +300,9 @@ def test_field_bases_of_a_hand_made_package(tmp_path):
     counts = basis_counts(case).set_index(["table", "field"])
     assert counts.loc[("events", "date_latest")].tolist() == [1, 1, 0, 0, 2]
     assert counts.loc[("victims", "age")].tolist() == [0, 0, 0, 4, 4]
-    assert assumptions(case).to_dict("records") == [{"row_id": "ev-x-02", "fields": "date_latest", "assumption": "Same day."}]
+    assert assumptions(case).to_dict("records") == [
+        {"row_id": "ev-x-02", "fields": "date_latest", "assumption": "Same day."}
+    ]
 
 
 def test_jury_credits_after_the_audit(case):
@@ -226,8 +312,14 @@ def test_jury_credits_after_the_audit(case):
     # op-k-03/op-d-05 rest on the general finding that the deaths were not linked;
     # op-d-08 rests on the general finding on the specialist crime command's part in the Whitworth investigation;
     # op-t-01/op-t-02 are outside the jury's question (the three investigations before Taylor's death).
-    assert jury == {"op-w-04": "explicit", "op-w-06": "explicit", "op-d-01": "explicit",
-                    "op-k-03": "general", "op-d-05": "general", "op-d-08": "general"}
+    assert jury == {
+        "op-w-04": "explicit",
+        "op-w-06": "explicit",
+        "op-d-01": "explicit",
+        "op-k-03": "general",
+        "op-d-05": "general",
+        "op-d-08": "general",
+    }
     assert set(gap_table(case, identified_by="jury:explicit")["opportunity_id"]) == {"op-w-04", "op-w-06", "op-d-01"}
     assert not (credits["credit"] == "court").any()  # the prosecution's case at trial is not a court's finding
 

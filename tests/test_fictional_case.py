@@ -41,12 +41,19 @@ def test_the_fixture_is_fictional_and_cites_only_example_pages():
 def test_the_fixture_has_the_real_packages_format():
     """Same tables, fields, types and vocabularies as data/ (only the allowed victim ids differ):
     when the record's format changes, this says the fixture must follow."""
+
     def shape(folder):
         package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        return {(r["name"], f["name"]): (f["type"], {k: v for k, v in f.get("constraints", {}).items()
-                                                     if (r["name"], f["name"]) not in CASE_CONSTRAINTS},
-                                         [t["value"] for t in f.get("vocabulary", [])])
-                for r in package["resources"] for f in r["schema"]["fields"]}
+        return {
+            (r["name"], f["name"]): (
+                f["type"],
+                {k: v for k, v in f.get("constraints", {}).items() if (r["name"], f["name"]) not in CASE_CONSTRAINTS},
+                [t["value"] for t in f.get("vocabulary", [])],
+            )
+            for r in package["resources"]
+            for f in r["schema"]["fields"]
+        }
+
     assert shape(FIXTURE) == shape(DATA)
 
 
@@ -60,13 +67,15 @@ def test_gaps_worked_out_by_hand(capsys):
     code, out, _ = run(capsys, "gaps", "--data", str(FIXTURE), "--format", "json")
     assert code == 0
     rows = {r["opportunity_id"]: r for r in json.loads(out)}
-    got = {o: (r["next_death"], r["gap_days_min"], r["gap_days_max"], r["deaths_before_arrest"]) for o, r in rows.items()}
+    got = {
+        o: (r["next_death"], r["gap_days_min"], r["gap_days_max"], r["deaths_before_arrest"]) for o, r in rows.items()
+    }
     assert got == {
-        "op-x-01": ("placeholder", 66, 66, 2),    # 5 Mar -> 10 May 1997: 26 + 30 + 10 days
-        "op-x-02": ("placeholder", 0, 39, 2),     # 1 Apr - 30 Jun holds 10 May: 0 days at least, 1 Apr -> 10 May at most
-        "op-y-01": ("exemplar", 182, 187, 1),     # 22 May -> 20 Nov and 20 May -> 23 Nov
-        "op-y-02": ("exemplar", 142, 145, 1),     # 1 Jul -> 20 Nov and -> 23 Nov
-        "op-z-01": (None, None, None, 0),         # no death after Cy Exemplar's
+        "op-x-01": ("placeholder", 66, 66, 2),  # 5 Mar -> 10 May 1997: 26 + 30 + 10 days
+        "op-x-02": ("placeholder", 0, 39, 2),  # 1 Apr - 30 Jun holds 10 May: 0 days at least, 1 Apr -> 10 May at most
+        "op-y-01": ("exemplar", 182, 187, 1),  # 22 May -> 20 Nov and 20 May -> 23 Nov
+        "op-y-02": ("exemplar", 142, 145, 1),  # 1 Jul -> 20 Nov and -> 23 Nov
+        "op-z-01": (None, None, None, 0),  # no death after Cy Exemplar's
     }
 
 
@@ -75,8 +84,10 @@ def test_gaps_investigation_choices_come_from_the_data(capsys):
     assert code == 0 and out.count("\nop-y-") == 2 and "op-x-" not in out
     code, _, err = run(capsys, "gaps", "--data", str(FIXTURE), "--investigation", "walgate")
     assert code == 2
-    assert err.strip() == (f"error: --investigation: 'walgate' is not an investigation of {FIXTURE} "
-                           "(choose from testcase, placeholder, exemplar)")
+    assert err.strip() == (
+        f"error: --investigation: 'walgate' is not an investigation of {FIXTURE} "
+        "(choose from testcase, placeholder, exemplar)"
+    )
 
 
 def test_figures_draws_every_figure_in_the_cases_words(capsys, tmp_path):
@@ -85,7 +96,8 @@ def test_figures_draws_every_figure_in_the_cases_words(capsys, tmp_path):
     code, out, _ = run(capsys, "figures", "--data", str(FIXTURE), "--out", str(tmp_path))
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{name}{ext}" for name in FIGURES for ext in (".svg", ".png", ".alt.txt"))
+        f"{name}{ext}" for name in FIGURES for ext in (".svg", ".png", ".alt.txt")
+    )
     timeline = (tmp_path / "case-timeline.svg").read_text(encoding="utf-8")
     assert "Three deaths, three investigations" in timeline
     assert "The suspect: arrests, charges, courts" in timeline
@@ -105,8 +117,12 @@ def test_export_timelinejs(capsys):
     jsonschema.validate(doc, json.loads((ROOT / "tests" / "timelinejs.schema.json").read_text(encoding="utf-8")))
     assert doc["title"]["text"]["headline"] == "Missed chances before the Testmouth deaths (fictional)"
     assert len(doc["events"]) == 11 and len(doc["eras"]) == 3
-    assert {e["group"] for e in doc["events"]} == {"Alex Testcase", "Bo Placeholder", "Cy Exemplar",
-                                                   "The suspect, the courts and the review"}
+    assert {e["group"] for e in doc["events"]} == {
+        "Alex Testcase",
+        "Bo Placeholder",
+        "Cy Exemplar",
+        "The suspect, the courts and the review",
+    }
 
 
 @pytest.mark.publish
@@ -116,12 +132,15 @@ def test_db(capsys, tmp_path):
     assert code == 0
     with sqlite3.connect(out) as db:
         assert db.execute("select count(*) from victims").fetchone() == (3,)
-        assert db.execute("select next_death, gap_days_min, gap_days_max from gaps_death "
-                          "where opportunity_id = 'op-x-02'").fetchone() == ("placeholder", 0, 39)
+        assert db.execute(
+            "select next_death, gap_days_min, gap_days_max from gaps_death where opportunity_id = 'op-x-02'"
+        ).fetchone() == ("placeholder", 0, 39)
     metadata = json.loads(out.with_name("fiction.metadata.json").read_text(encoding="utf-8"))
     database = metadata["databases"]["fiction"]
-    assert database["tables"]["gaps_death"]["columns"]["days_to_arrest_max"] == \
-        "Most days from the opportunity to the suspect's arrest."
+    assert (
+        database["tables"]["gaps_death"]["columns"]["days_to_arrest_max"]
+        == "Most days from the opportunity to the suspect's arrest."
+    )
     assert "(testcase, placeholder, exemplar)" in database["queries"]["about_victim"]["description"]
 
 
@@ -134,7 +153,12 @@ def test_site(capsys, tmp_path):
     assert "<h1>Missed chances before the Testmouth deaths (fictional): a sourced record</h1>" in home
     assert "The three people who died" in (out / "victims" / "index.html").read_text(encoding="utf-8")
     assert sorted(p.stem for p in (out / "opportunities").glob("op-*.html")) == [
-        "op-x-01", "op-x-02", "op-y-01", "op-y-02", "op-z-01"]
+        "op-x-01",
+        "op-x-02",
+        "op-y-01",
+        "op-y-02",
+        "op-z-01",
+    ]
     assert (out / "figures" / "case-timeline.png").is_file() and not (out / "notebooks").exists()
     for page in out.rglob("*.html"):
         assert not case_facts_in(page.read_text(encoding="utf-8")), page
@@ -152,8 +176,9 @@ def _fixture_with_case(tmp_path, **case):
 
 
 def test_a_bad_case_section_is_refused_in_one_line_per_problem(capsys, tmp_path):
-    folder = _fixture_with_case(tmp_path, series_end_event="ev-q-99", window_start="1997-02-30",
-                                window_end="1997-01-01")
+    folder = _fixture_with_case(
+        tmp_path, series_end_event="ev-q-99", window_start="1997-02-30", window_end="1997-01-01"
+    )
     code, out, err = run(capsys, "validate", str(folder))
     assert code == 1 and out == ""
     where = folder / "datapackage.json"

@@ -29,14 +29,19 @@ def overlap(a, b) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
-@pytest.mark.parametrize("identified_by, words", [
-    ("jury", "credited by the jury, explicitly or in general"),
-    ("jury:explicit", "named in specific terms by the jury"),
-    ("jury+coroner", "credited by the jury or the coroner, explicitly or in general"),
-])
+@pytest.mark.parametrize(
+    "identified_by, words",
+    [
+        ("jury", "credited by the jury, explicitly or in general"),
+        ("jury:explicit", "named in specific terms by the jury"),
+        ("jury+coroner", "credited by the jury or the coroner, explicitly or in general"),
+    ],
+)
 def test_titles_say_what_the_filter_keeps(case, identified_by, words):
-    for fig in (plots.gap_chart(case, identified_by=identified_by),
-                plots.open_windows_chart(case, identified_by=identified_by)):
+    for fig in (
+        plots.gap_chart(case, identified_by=identified_by),
+        plots.open_windows_chart(case, identified_by=identified_by),
+    ):
         assert words in fig.get_suptitle().replace("\n", " ")
     assert "named by the jury" not in plots.gap_chart(case, identified_by="jury").get_suptitle()
 

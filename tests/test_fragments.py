@@ -9,25 +9,32 @@ import http.server
 import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
 from analysis.fragments import decode_term, encode_term, text_fragment
 
 
-@pytest.mark.parametrize("text, encoded", [
-    ("Barking", "Barking"),
-    ("two words", "two%20words"),
-    ("a-b", "a%2Db"),            # '-' ends a prefix in the directive: always encoded
-    ("a,b", "a%2Cb"),            # ',' separates textStart and textEnd
-    ("a&b", "a%26b"),            # '&' separates directives
-    ("Port’s", "Port%E2%80%99s"),  # a curly apostrophe, as UTF-8 bytes
-    ("Port's", "Port's"),        # a straight one is allowed as is
-    ("“fundamental”", "%E2%80%9Cfundamental%E2%80%9D"),
-    ("50%", "50%25"), ("#1", "%231"), ('"quoted"', "%22quoted%22"), ("£800", "%C2%A3800"),
-    ("end.", "end."), ("(PA)", "(PA)"), ("a:b;c=d?e@f_g~h!i$j*k+l/m", "a:b;c=d?e@f_g~h!i$j*k+l/m"),
-])
+@pytest.mark.parametrize(
+    "text, encoded",
+    [
+        ("Barking", "Barking"),
+        ("two words", "two%20words"),
+        ("a-b", "a%2Db"),  # '-' ends a prefix in the directive: always encoded
+        ("a,b", "a%2Cb"),  # ',' separates textStart and textEnd
+        ("a&b", "a%26b"),  # '&' separates directives
+        ("Port’s", "Port%E2%80%99s"),  # a curly apostrophe, as UTF-8 bytes
+        ("Port's", "Port's"),  # a straight one is allowed as is
+        ("“fundamental”", "%E2%80%9Cfundamental%E2%80%9D"),
+        ("50%", "50%25"),
+        ("#1", "%231"),
+        ('"quoted"', "%22quoted%22"),
+        ("£800", "%C2%A3800"),
+        ("end.", "end."),
+        ("(PA)", "(PA)"),
+        ("a:b;c=d?e@f_g~h!i$j*k+l/m", "a:b;c=d?e@f_g~h!i$j*k+l/m"),
+    ],
+)
 def test_terms_are_encoded_as_the_spec_requires(text, encoded):
     assert encode_term(text) == encoded
     assert decode_term(encoded) == text
@@ -35,13 +42,15 @@ def test_terms_are_encoded_as_the_spec_requires(text, encoded):
 
 def test_a_short_passage_is_the_whole_text_start():
     assert text_fragment("https://example.org/p", "found dead on  August 28") == (
-        "https://example.org/p#:~:text=found%20dead%20on%20August%2028")
+        "https://example.org/p#:~:text=found%20dead%20on%20August%2028"
+    )
 
 
 def test_a_long_passage_is_given_by_its_first_and_last_words():
     quote = "Anthony Walgate, 23, was found propped up against a wall outside Port's block of flats on Cooke Street"
     assert text_fragment("https://example.org/p", quote) == (
-        "https://example.org/p#:~:text=Anthony%20Walgate%2C%2023%2C%20was,flats%20on%20Cooke%20Street")
+        "https://example.org/p#:~:text=Anthony%20Walgate%2C%2023%2C%20was,flats%20on%20Cooke%20Street"
+    )
 
 
 def test_an_existing_fragment_is_kept_and_an_empty_quote_adds_none():
@@ -120,8 +129,10 @@ def test_chromium_scrolls_to_a_short_passage_with_special_characters(chromium_pa
 
 @pytest.mark.browser
 def test_chromium_scrolls_to_a_long_passage_across_a_link_and_a_line_break(chromium_page, served):
-    quote = ("Jurors returned a conclusion that Port's first victim, a 23-year-old fashion student, was unlawfully "
-             "killed in June 2014, and that failings probably contributed to later deaths.")
+    quote = (
+        "Jurors returned a conclusion that Port's first victim, a 23-year-old fashion student, was unlawfully "
+        "killed in June 2014, and that failings probably contributed to later deaths."
+    )
     at = landing(chromium_page, text_fragment(served, quote))
     assert at["long"] and not at["short"], at
 

@@ -23,14 +23,19 @@ from conftest import opportunity, write_package
 
 @pytest.fixture()
 def case(tmp_path):
-    return load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury"),
-        opportunity("op-k-01", "2014-09-19", "2014-09-19", "kovari", "coroner"),     # inside Whitworth's interval
-        opportunity("op-d-01", "2014-09-21", "2014-10-31", "whitworth", "iopc;press"),
-        opportunity("op-t-01", "2015-09-20", "2015-09-20", "taylor", "family"),
-        opportunity("op-w-02", "2014-06-18", "2014-06-18", "walgate", "jury;coroner"),  # inside its own death
-        opportunity("op-k-02", "2014-08-28", "2014-08-28", "kovari", "police"),     # on the day Kovari was found
-    ]))
+    return load_case(
+        write_package(
+            tmp_path / "d",
+            opportunities=[
+                opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury"),
+                opportunity("op-k-01", "2014-09-19", "2014-09-19", "kovari", "coroner"),  # inside Whitworth's interval
+                opportunity("op-d-01", "2014-09-21", "2014-10-31", "whitworth", "iopc;press"),
+                opportunity("op-t-01", "2015-09-20", "2015-09-20", "taylor", "family"),
+                opportunity("op-w-02", "2014-06-18", "2014-06-18", "walgate", "jury;coroner"),  # inside its own death
+                opportunity("op-k-02", "2014-08-28", "2014-08-28", "kovari", "police"),  # on the day Kovari was found
+            ],
+        )
+    )
 
 
 def row(table: pd.DataFrame, opportunity_id: str) -> pd.Series:
@@ -86,8 +91,9 @@ def test_found_basis_uses_discovery_dates(case):
 
 
 def test_found_basis_floors_at_zero_when_the_interval_passes_the_discovery(tmp_path):
-    case = load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-08-20", "2014-09-05", "walgate")]))
+    case = load_case(
+        write_package(tmp_path / "d", opportunities=[opportunity("op-w-01", "2014-08-20", "2014-09-05", "walgate")])
+    )
     w = row(gap_table(case, basis="found"), "op-w-01")
     # Found 28 Aug: 28 Aug - 5 Sep is negative, so the range starts at 0. Arising on 20 Aug, the next body
     # found is Kovari's 8 days later; arising on 29 Aug (after it), Whitworth's on 20 Sep, 22 days later.
@@ -122,11 +128,11 @@ def test_deaths_view_counts_other_investigations_only(case):
 
 HAND_CHECKED_DEATH_BASIS = {
     # opportunity: (next death, min days, max days)
-    "op-w-02": ("kovari", 67, 70),      # 19 Jun -> 25 Aug = 11 + 31 + 25; 19 Jun -> 28 Aug = 70
-    "op-k-05": ("whitworth", 21, 23),   # 28 Aug -> 18 Sep = 3 + 18; 28 Aug -> 20 Sep = 23
-    "op-d-06": ("taylor", 358, 358),    # Taylor died 13 Sep 2015: 20 Sep 2014 -> 13 Sep 2015 = 365 - 7
-    "op-k-06": ("taylor", 225, 286),    # 31 Jan -> 13 Sep 2015 = 212 + 13; 1 Dec 2014 -> 13 Sep 2015 = 31 + 255
-    "op-d-07": ("taylor", 86, 86),      # arose at the inquest of 19 Jun 2015; 19 Jun -> 13 Sep = 11 + 31 + 31 + 13
+    "op-w-02": ("kovari", 67, 70),  # 19 Jun -> 25 Aug = 11 + 31 + 25; 19 Jun -> 28 Aug = 70
+    "op-k-05": ("whitworth", 21, 23),  # 28 Aug -> 18 Sep = 3 + 18; 28 Aug -> 20 Sep = 23
+    "op-d-06": ("taylor", 358, 358),  # Taylor died 13 Sep 2015: 20 Sep 2014 -> 13 Sep 2015 = 365 - 7
+    "op-k-06": ("taylor", 225, 286),  # 31 Jan -> 13 Sep 2015 = 212 + 13; 1 Dec 2014 -> 13 Sep 2015 = 31 + 255
+    "op-d-07": ("taylor", 86, 86),  # arose at the inquest of 19 Jun 2015; 19 Jun -> 13 Sep = 11 + 31 + 31 + 13
 }
 
 
@@ -180,22 +186,38 @@ def test_window_open_across_several_deaths(case):
 
 def test_window_closed_before_the_next_death(tmp_path):
     close = ("2014-09-01", "2014-09-01")
-    case = load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", open_until=close),
-        opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari", open_until=close)]))
+    case = load_case(
+        write_package(
+            tmp_path / "d",
+            opportunities=[
+                opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", open_until=close),
+                opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari", open_until=close),
+            ],
+        )
+    )
     gaps = gap_table(case)
     # Both chances closed on 1 Sep 2014 (hand-made): Kovari (25-28 Aug) died inside op-w-01's window,
     # Whitworth (18-20 Sep) after it closed; op-k-01 (29 Aug) closed before any other death.
     w = row(gaps, "op-w-01")
-    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"], w["deaths_while_open"]) == ("kovari", "kovari", 1)
+    assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"], w["deaths_while_open"]) == (
+        "kovari",
+        "kovari",
+        1,
+    )
     assert row(gaps, "op-k-01")["deaths_in_window_possible"] == ""
     # The next death is still reported (Whitworth), even though the window had closed: two different questions.
     assert row(gaps, "op-k-01")["next_death"] == "whitworth"
 
 
 def test_close_interval_overlapping_a_death_makes_it_only_possible(tmp_path):
-    case = load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", open_until=("2014-09-19", "2014-09-25"))]))
+    case = load_case(
+        write_package(
+            tmp_path / "d",
+            opportunities=[
+                opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", open_until=("2014-09-19", "2014-09-25"))
+            ],
+        )
+    )
     w = row(gap_table(case), "op-w-01")
     # Whitworth died 18-20 Sep; the chance closed somewhere in 19-25 Sep: he may have died after it.
     assert (w["deaths_in_window_certain"], w["deaths_in_window_possible"]) == ("kovari", "kovari;whitworth")

@@ -15,8 +15,15 @@ import pytest
 import oracle
 from analysis import load_case
 from analysis.gaps import certainly_arisen_before, deaths_view, gap_table
-from analysis.intervals import (Interval, certainly_before, certainly_in_window, could_follow, gap_range,
-                                possibly_in_window, span_range)
+from analysis.intervals import (
+    Interval,
+    certainly_before,
+    certainly_in_window,
+    could_follow,
+    gap_range,
+    possibly_in_window,
+    span_range,
+)
 from conftest import DATA, opportunity, victim, write_package
 
 
@@ -31,8 +38,9 @@ def test_certainly_in_the_window_is_never_only_possibly_before(tmp_path):
     # Arose some day from 20 to 26 Aug 2014; Kovari died 25-28 Aug. It may have arisen on the 26th, after he
     # died on the 25th: so only possibly before his death, and only possibly in its window. (The old rule
     # counted him certainly in the window, because his first day came after the window's first day.)
-    case = load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-08-20", "2014-08-26", "walgate")]))
+    case = load_case(
+        write_package(tmp_path / "d", opportunities=[opportunity("op-w-01", "2014-08-20", "2014-08-26", "walgate")])
+    )
     w = row(gap_table(case), "op-w-01")
     assert w["deaths_in_window_certain"] == "whitworth;taylor"
     assert w["deaths_in_window_possible"] == "kovari;whitworth;taylor"
@@ -57,11 +65,17 @@ def test_in_the_window_implies_before_on_the_real_record():
 def test_longest_gap_runs_to_the_earliest_of_the_candidates_latest_days(tmp_path):
     # Arose 1 Jan 2014. Kovari may have died 11 Jan - 13 Apr, Whitworth 21 Jan - 3 Apr: whoever died first
     # died by 3 Apr, so the longest gap is 1 Jan -> 3 Apr = 30 + 28 + 31 + 3 = 92 days, not 102 (to 13 Apr).
-    case = load_case(write_package(tmp_path / "d", victims=[
-        victim("walgate", "2013-12-28", "2013-12-30", "2013-12-30"),
-        victim("kovari", "2014-01-11", "2014-04-13", "2014-04-13"),
-        victim("whitworth", "2014-01-21", "2014-04-03", "2014-04-03")],
-        opportunities=[opportunity("op-w-01", "2014-01-01", "2014-01-01", "walgate")]))
+    case = load_case(
+        write_package(
+            tmp_path / "d",
+            victims=[
+                victim("walgate", "2013-12-28", "2013-12-30", "2013-12-30"),
+                victim("kovari", "2014-01-11", "2014-04-13", "2014-04-13"),
+                victim("whitworth", "2014-01-21", "2014-04-03", "2014-04-03"),
+            ],
+            opportunities=[opportunity("op-w-01", "2014-01-01", "2014-01-01", "walgate")],
+        )
+    )
     w = row(gap_table(case), "op-w-01")
     assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 10, 92)
     assert w["next_deaths"] == "kovari;whitworth"
@@ -80,8 +94,9 @@ def test_a_death_that_may_have_come_first_leaves_the_next_one_as_the_longest_gap
 def test_an_opportunity_on_the_day_a_body_was_found_is_followed_by_it_in_every_rule(tmp_path):
     # Kovari was found on 28 Aug; a Walgate-investigation opportunity arose that day. The order within the day
     # is unknown: possibly before (never certainly), and his discovery is its next, 0 days later.
-    case = load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-08-28", "2014-08-28", "walgate")]))
+    case = load_case(
+        write_package(tmp_path / "d", opportunities=[opportunity("op-w-01", "2014-08-28", "2014-08-28", "walgate")])
+    )
     w = row(gap_table(case, basis="found"), "op-w-01")
     assert (w["next_death"], w["gap_days_min"], w["gap_days_max"]) == ("kovari", 0, 0)
     assert w["deaths_in_window_possible"].startswith("kovari") and "kovari" not in w["deaths_in_window_certain"]
@@ -96,8 +111,14 @@ def test_days_open_count_to_the_earliest_day_it_may_have_closed(tmp_path):
     # Arose some day 1-16 Oct 2015; closed at an arrest some day 12-18 Oct. It may have arisen on the 12th and
     # closed that same day: 0 days. The most: 1 Oct -> 18 Oct = 17. (The old rule counted the fewest to the
     # arrest's latest day, 18 - 16 = 2, although the arrest may have come first.)
-    case = load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-t-01", "2015-10-01", "2015-10-16", "taylor", open_until=("2015-10-12", "2015-10-18"))]))
+    case = load_case(
+        write_package(
+            tmp_path / "d",
+            opportunities=[
+                opportunity("op-t-01", "2015-10-01", "2015-10-16", "taylor", open_until=("2015-10-12", "2015-10-18"))
+            ],
+        )
+    )
     t = row(gap_table(case), "op-t-01")
     assert (t["days_open_min"], t["days_open_max"]) == (0, 17)
     assert span_range(Interval.of("2015-10-01", "2015-10-16"), Interval.of("2015-10-12", "2015-10-18")) == (0, 17)
@@ -106,12 +127,15 @@ def test_days_open_count_to_the_earliest_day_it_may_have_closed(tmp_path):
 # --- the predicates on touching bounds -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("first, second, certainly, possibly", [
-    (("2014-06-19", "2014-06-19"), ("2014-06-20", "2014-06-20"), True, True),    # the next day
-    (("2014-06-19", "2014-06-19"), ("2014-06-19", "2014-06-19"), False, True),   # the same day
-    (("2014-06-19", "2014-06-26"), ("2014-06-26", "2014-06-30"), False, True),   # touching
-    (("2014-06-19", "2014-06-26"), ("2014-06-17", "2014-06-18"), False, False),  # wholly before
-])
+@pytest.mark.parametrize(
+    "first, second, certainly, possibly",
+    [
+        (("2014-06-19", "2014-06-19"), ("2014-06-20", "2014-06-20"), True, True),  # the next day
+        (("2014-06-19", "2014-06-19"), ("2014-06-19", "2014-06-19"), False, True),  # the same day
+        (("2014-06-19", "2014-06-26"), ("2014-06-26", "2014-06-30"), False, True),  # touching
+        (("2014-06-19", "2014-06-26"), ("2014-06-17", "2014-06-18"), False, False),  # wholly before
+    ],
+)
 def test_before_on_touching_bounds(first, second, certainly, possibly):
     a, b = Interval.of(*first), Interval.of(*second)
     assert (certainly_before(a, b), could_follow(a, b)) == (certainly, possibly)
@@ -119,8 +143,10 @@ def test_before_on_touching_bounds(first, second, certainly, possibly):
 
 def test_in_a_window_on_its_edges():
     arose, closed = Interval.of("2014-06-19"), Interval.of("2014-09-20")
-    assert (certainly_in_window(Interval.of("2014-09-20"), arose, closed),
-            possibly_in_window(Interval.of("2014-09-20"), arose, closed)) == (False, True)  # the day it closed
+    assert (
+        certainly_in_window(Interval.of("2014-09-20"), arose, closed),
+        possibly_in_window(Interval.of("2014-09-20"), arose, closed),
+    ) == (False, True)  # the day it closed
     assert possibly_in_window(Interval.of("2014-09-21"), arose, closed) is False
     assert certainly_in_window(Interval.of("2014-09-18", "2014-09-19"), arose, closed) is True
 
@@ -147,7 +173,9 @@ def test_the_cumulative_charts_alt_text_counts_what_certainly_arose_before_the_s
     end = case.final_arrest_event
     alt = cumulative_chart(case).alt_text
     said = int(re.search(r"\((\d+) had certainly arisen before", alt).group(1))
-    expected = oracle.certainly_before_event(opportunities, f"{end['date_earliest']:%Y-%m-%d}", f"{end['date_latest']:%Y-%m-%d}")
+    expected = oracle.certainly_before_event(
+        opportunities, f"{end['date_earliest']:%Y-%m-%d}", f"{end['date_latest']:%Y-%m-%d}"
+    )
     assert said == expected == certainly_arisen_before(case, end)
     # By hand: 29 rows; four may have arisen on or after 12 Oct 2015, the arrest's first day (op-w-07, op-t-02,
     # op-t-03 and op-t-04 may each have arisen as late as 14 Oct).
@@ -159,9 +187,13 @@ def test_the_open_windows_alt_text_counts_by_the_window_rule(record):
 
     case, opportunities, victims = record
     alt = open_windows_chart(case).alt_text
-    n_open, n_most, most = map(int, re.search(
-        r"(\d+) of them stood open while at least one later death may have happened; (\d+) while (\d+) later deaths",
-        alt).groups())
+    n_open, n_most, most = map(
+        int,
+        re.search(
+            r"(\d+) of them stood open while at least one later death may have happened; (\d+) while (\d+) later deaths",
+            alt,
+        ).groups(),
+    )
     counts = [sum(oracle.in_window(o, v, "death")[1] for v in oracle.others(victims, o)) for o in opportunities]
     assert (n_open, most, n_most) == (sum(c > 0 for c in counts), max(counts), counts.count(max(counts)))
 
@@ -175,8 +207,10 @@ def test_the_readme_headline_counts_before_each_death_by_the_rule(record):
     for v in victims:
         certain, possible = counts[v["victim_id"]]
         if possible:
-            assert (f"Before {v['name']}'s death: {certain} missed opportunities in earlier investigations "
-                    f"certainly came before it, {possible} possibly.") in text
+            assert (
+                f"Before {v['name']}'s death: {certain} missed opportunities in earlier investigations "
+                f"certainly came before it, {possible} possibly."
+            ) in text
 
 
 def test_the_examples_in_the_rules_docstrings_hold():

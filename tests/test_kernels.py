@@ -49,14 +49,31 @@ def probe_in_a_batch(tmp_path: Path, fork: bool) -> dict:
     matplotlib after its first fork), kill the batch mid-cell (SIGKILL), check nothing is left."""
     out = tmp_path / f"probe-{fork}.json"
     nb = json.loads(json.dumps(TINY_NOTEBOOK))
-    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {}, "outputs": [],
-                           "source": PROBE.replace("OUT", repr(str(out))) + "import time\ntime.sleep(120)\n"})
-    root = tiny_project(tmp_path / f"fork-{fork}", "runs:\n  - {name: first, notebook: tiny.ipynb, figures: [f]}\n"
-                                                  "  - {name: probe, notebook: probe.ipynb, figures: []}\n")
+    nb["cells"].insert(
+        1,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "probe",
+            "metadata": {},
+            "outputs": [],
+            "source": PROBE.replace("OUT", repr(str(out))) + "import time\ntime.sleep(120)\n",
+        },
+    )
+    root = tiny_project(
+        tmp_path / f"fork-{fork}",
+        "runs:\n  - {name: first, notebook: tiny.ipynb, figures: [f]}\n"
+        "  - {name: probe, notebook: probe.ipynb, figures: []}\n",
+    )
     (root / "notebooks" / "probe.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     env = {**os.environ, "PORT_FORK_KERNELS": "1" if fork else "0"}
-    batch = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--jobs", "1"], cwd=root, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "run", "--jobs", "1"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not out.exists() or not out.read_text(encoding="utf-8").endswith("}"):  # the cell is running
@@ -116,10 +133,17 @@ print(json.dumps(codes))
 @pytest.mark.batch
 @pytest.mark.skipif(not LINUX, reason="kernels are forked from a template on Linux only")
 def test_a_forked_kernel_reports_its_real_exit_status(tmp_path):
-    forked = json.loads(subprocess.run([sys.executable, "-c", FORK_SCRIPT], cwd=tmp_path, capture_output=True,
-                                       text=True, timeout=120, check=True).stdout)
-    launched = {arg: subprocess.run([sys.executable, "-m", "ipykernel_launcher", arg], capture_output=True,
-                                    timeout=60).returncode for arg in ("--version", "--no-such-flag")}
+    forked = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", FORK_SCRIPT], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+    )
+    launched = {
+        arg: subprocess.run(
+            [sys.executable, "-m", "ipykernel_launcher", arg], capture_output=True, timeout=60
+        ).returncode
+        for arg in ("--version", "--no-such-flag")
+    }
     assert launched["--no-such-flag"] != 0 and launched["--version"] == 0  # the launched kernel's own statuses
     assert forked == launched
 
@@ -133,7 +157,14 @@ def test_the_template_runs_the_interpreter_jupyter_client_would():
 
     manager = KernelManager()
     for argv0 in ("python", f"python{sys.version_info[0]}", "/opt/other/bin/python3"):
-        manager.kernel_spec.argv = [argv0, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        manager.kernel_spec.argv = [
+            argv0,
+            "-Xfrozen_modules=off",
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+        ]
         formatted = manager.format_kernel_cmd()
         assert resolve_python(argv0) == formatted[0]
         python, options, args = split_command(formatted)
@@ -145,8 +176,9 @@ def test_a_template_that_does_not_answer_is_given_up(tmp_path):
 
     silent = Template.__new__(Template)
     silent.python, silent.options = sys.executable, []
-    silent.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True)
+    silent.process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         with pytest.raises(TemplateFailed, match="did not answer within 0.5 s"):
             silent.fork([sys.executable, "-m", "ipykernel_launcher"], str(tmp_path), {}, None, timeout=0.5)
@@ -194,9 +226,12 @@ finally:
 @pytest.mark.batch
 @pytest.mark.skipif(not LINUX, reason="kernels are forked from a template on Linux only")
 def test_a_template_that_fails_falls_back_to_launching_kernels(tmp_path):
-    done = subprocess.run([sys.executable, "-c", FALLBACK_SCRIPT], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK_SCRIPT], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["Popen", "True", "None", "True"]  # launched, alive; template given up and stopped
-    assert ("warning: the kernel template did not answer within 1 s; this worker launches its kernels the usual way "
-            "from now on") in done.stderr
+    assert (
+        "warning: the kernel template did not answer within 1 s; this worker launches its kernels the usual way "
+        "from now on"
+    ) in done.stderr

@@ -14,20 +14,27 @@ from conftest import DATA, ROOT, opportunity, write_package
 
 @pytest.fixture()
 def small(tmp_path):
-    return load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury", "ownership", "homicide_command"),
-        opportunity("op-w-02", "2014-06-21", "2014-06-21", "walgate", "family", "ownership;supervision", "borough"),
-        opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari", "jury", "linking_deaths", "borough"),
-    ]))
+    return load_case(
+        write_package(
+            tmp_path / "d",
+            opportunities=[
+                opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury", "ownership", "homicide_command"),
+                opportunity(
+                    "op-w-02", "2014-06-21", "2014-06-21", "walgate", "family", "ownership;supervision", "borough"
+                ),
+                opportunity("op-k-01", "2014-08-29", "2014-08-29", "kovari", "jury", "linking_deaths", "borough"),
+            ],
+        )
+    )
 
 
 def test_kind_table_counts_each_value_of_a_list(small):
     table = kinds.kind_table(small, "category").set_index(["value", "investigation"])
     assert table.at[("ownership", "walgate"), "n"] == 2
     assert table.at[("ownership", "walgate"), "opportunity_ids"] == "op-w-01;op-w-02"
-    assert table.at[("supervision", "walgate"), "n"] == 1          # op-w-02 counted under both of its values
+    assert table.at[("supervision", "walgate"), "n"] == 1  # op-w-02 counted under both of its values
     assert table.at[("linking_deaths", "kovari"), "n"] == 1
-    assert table.at[("linking_deaths", "taylor"), "n"] == 0        # absences are rows with 0, not missing
+    assert table.at[("linking_deaths", "taylor"), "n"] == 0  # absences are rows with 0, not missing
     assert len(table) == len(kinds.vocabulary(small, "category")) * 4
 
 
@@ -35,10 +42,15 @@ def test_filters_apply_and_are_checked_loudly(small):
     jury = kinds.kind_table(small, "unit", identified_by="jury", investigation="walgate").set_index("value")
     assert jury.at["homicide_command", "n"] == 1 and jury.at["borough", "n"] == 0
     assert set(jury["investigation"]) == {"walgate"}
-    with pytest.raises(ParameterError, match=r"parameter identified_by: 'the jury' is not accepted; accepted: jury, "
-                                              r"jury:explicit, jury\+coroner, jury\+coroner:explicit, all"):
+    with pytest.raises(
+        ParameterError,
+        match=r"parameter identified_by: 'the jury' is not accepted; accepted: jury, "
+        r"jury:explicit, jury\+coroner, jury\+coroner:explicit, all",
+    ):
         kinds.kind_table(small, "unit", identified_by="the jury")
-    with pytest.raises(ParameterError, match="parameter investigation: 'port' is not accepted; accepted: walgate, kovari"):
+    with pytest.raises(
+        ParameterError, match="parameter investigation: 'port' is not accepted; accepted: walgate, kovari"
+    ):
         kinds.kind_table(small, "unit", investigation="port")
 
 
@@ -80,14 +92,18 @@ def test_theme_guard_catches_a_wrong_category(tmp_path):
     # The coroner's concern on categorising deaths (fd-pfd-01) names op-k-05; the press report of her criticism
     # (fd-pfd-suspicious) is the same concern and names no opportunity.
     assert sorted(zip(found["finding_id"], found["opportunity_id"], found["expected"], found["recorded"])) == [
-        ("fd-pfd-01", "op-k-05", "classification", "lines_of_enquiry")]
+        ("fd-pfd-01", "op-k-05", "classification", "lines_of_enquiry")
+    ]
 
 
 def guard_cells(notebook: str) -> list[str]:
     """The notebook's guard cells: the code cells that check facts (``assert``) and show nothing."""
     nb = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
-    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-               for c in nb["cells"] if c["cell_type"] == "code"]
+    sources = [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+    ]
     shows = ("reader_table", "save_and_show", "check_parameters")
     return [s for s in sources if "assert " in s and not any(w in s for w in shows)]
 

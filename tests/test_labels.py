@@ -33,7 +33,8 @@ def test_victims_by_name_in_death_order(labels):
 def test_credits_in_words(labels):
     assert labels.credits("jury:general;police") == "Inquest jury (general finding), Met Police"
     assert labels.credits("jury:explicit;coroner:general;family;press") == (
-        "Inquest jury (explicit finding), Coroner (general finding), Families, Press")
+        "Inquest jury (explicit finding), Coroner (general finding), Families, Press"
+    )
     assert labels.bodies(["iopc", "hmicfrs"]) == "IPCC/IOPC, HMICFRS"
     assert labels.finding_body("metropolitan_police") == "Met Police"
 
@@ -41,15 +42,17 @@ def test_credits_in_words(labels):
 def test_vocabulary_values_in_words(labels):
     assert labels.term("opportunities", "unit", "homicide_command") == "Homicide command"
     assert labels.terms("opportunities", "category", "forensic_examination;linking_deaths") == (
-        "Forensic examination, Linking the deaths")
+        "Forensic examination, Linking the deaths"
+    )
     assert labels.term("events", "kind", "police_action") == "police action"  # no label: the code in words
 
 
 def test_labels_come_from_the_data_package(tmp_path):
     folder = write_package(tmp_path / "data")
     descriptor = (folder / "datapackage.json").read_text(encoding="utf-8")
-    (folder / "datapackage.json").write_text(descriptor.replace('"label": "Inquest jury"', '"label": "The jury"'),
-                                             encoding="utf-8")
+    (folder / "datapackage.json").write_text(
+        descriptor.replace('"label": "Inquest jury"', '"label": "The jury"'), encoding="utf-8"
+    )
     assert Labels(load_case(folder)).credits("jury:explicit") == "The jury (explicit finding)"
 
 
@@ -75,6 +78,7 @@ def test_filters_in_words():
     assert filter_title("jury") == "credited by the jury, explicitly or in general"
     assert filter_title("all") == ""
     assert combinations_words("death/jury+coroner:explicit;found/all") == (
-        "On the days of death: jury or coroner, explicit findings only. On the days found: anyone (every credit).")
+        "On the days of death: jury or coroner, explicit findings only. On the days found: anyone (every credit)."
+    )
     with pytest.raises(ValueError, match="identified_by must be one of"):
         filter_words("jury:vague")

@@ -44,7 +44,9 @@ def test_bad_date_names_file_line_column(real_copy):
     events = real_copy / "events.csv"
     cells = first_data_line(events).split(",")
     line = replace_in(events, ",".join(cells[:2]), f"{cells[0]},2014-13-40")
-    assert problems_of(real_copy) == [f"{events}:{line}: date_earliest: '2014-13-40' is not a real calendar date (check the month and day)"]
+    assert problems_of(real_copy) == [
+        f"{events}:{line}: date_earliest: '2014-13-40' is not a real calendar date (check the month and day)"
+    ]
 
 
 def test_text_in_a_date_column(real_copy):
@@ -70,7 +72,9 @@ def test_duplicate_id(real_copy):
     lines = opps.read_text(encoding="utf-8").splitlines(keepends=True)
     first_id = lines[1].split(",")[0]
     second_id = lines[2].split(",")[0]
-    opps.write_text(lines[0] + lines[1] + lines[2].replace(second_id, first_id, 1) + "".join(lines[3:]), encoding="utf-8")
+    opps.write_text(
+        lines[0] + lines[1] + lines[2].replace(second_id, first_id, 1) + "".join(lines[3:]), encoding="utf-8"
+    )
     found = problems_of(real_copy)
     assert any(p.startswith(f"{opps}:3: opportunity_id: '{first_id}' duplicates line 2") for p in found), found
 
@@ -82,14 +86,18 @@ def test_unknown_source_reference(real_copy):
     row = lines[1].replace(sid, "no-such-source", 1)
     events.write_text(lines[0] + row + "".join(lines[2:]), encoding="utf-8")
     found = problems_of(real_copy)
-    assert any(p.startswith(f"{events}:2: source_ids: 'no-such-source' is not a source_id in sources.csv") for p in found), found
+    assert any(
+        p.startswith(f"{events}:2: source_ids: 'no-such-source' is not a source_id in sources.csv") for p in found
+    ), found
 
 
 def test_unknown_victim_reference(real_copy):
     opps = real_copy / "opportunities.csv"
     line = replace_in(opps, ",walgate,", ",walgat,")
     found = problems_of(real_copy)
-    assert any(p.startswith(f"{opps}:{line}: investigation: 'walgat' is not a victim_id in victims.csv") for p in found), found
+    assert any(
+        p.startswith(f"{opps}:{line}: investigation: 'walgat' is not a victim_id in victims.csv") for p in found
+    ), found
 
 
 def test_reversed_interval(tmp_path):
@@ -98,21 +106,41 @@ def test_reversed_interval(tmp_path):
     data = write_package(tmp_path / "d", opportunities=[opportunity("op-w-01", "2014-07-10", "2014-07-01", "walgate")])
     assert problems_of(data) == [
         f"{data / 'opportunities.csv'}:2: date_latest: 2014-07-01 is before date_earliest 2014-07-10 "
-        "(an interval runs earliest..latest; swap them)"]
+        "(an interval runs earliest..latest; swap them)"
+    ]
 
 
-@pytest.mark.parametrize("arose, closed, column, message", [
-    (("2014-07-01", "2014-07-05"), ("2014-08-10", "2014-08-01"), "open_until_latest",
-     "2014-08-01 is before open_until_earliest 2014-08-10 (an interval runs earliest..latest; swap them)"),
-    (("2014-07-01", "2014-07-05"), ("2014-06-30", "2014-08-01"), "open_until_earliest",
-     "2014-06-30 is before date_earliest 2014-07-01 (a chance cannot close before it arose; check both dates)"),
-    (("2014-07-01", "2014-07-05"), ("2014-07-02", "2014-07-04"), "open_until_latest",
-     "2014-07-04 is before date_latest 2014-07-05 (a chance cannot close before it arose: narrow date_latest to "
-     "2014-07-04 at the latest, or correct open_until_latest)"),
-    (("2014-07-01", "2014-07-05"), ("2014-07-31", "2014-09-31"), "open_until_latest",
-     "'2014-09-31' is not a real calendar date (check the month and day)"),
-    (("2014-07-01", "2014-07-05"), ("", "2014-08-01"), "open_until_earliest", "is required (fill it in)"),
-])
+@pytest.mark.parametrize(
+    "arose, closed, column, message",
+    [
+        (
+            ("2014-07-01", "2014-07-05"),
+            ("2014-08-10", "2014-08-01"),
+            "open_until_latest",
+            "2014-08-01 is before open_until_earliest 2014-08-10 (an interval runs earliest..latest; swap them)",
+        ),
+        (
+            ("2014-07-01", "2014-07-05"),
+            ("2014-06-30", "2014-08-01"),
+            "open_until_earliest",
+            "2014-06-30 is before date_earliest 2014-07-01 (a chance cannot close before it arose; check both dates)",
+        ),
+        (
+            ("2014-07-01", "2014-07-05"),
+            ("2014-07-02", "2014-07-04"),
+            "open_until_latest",
+            "2014-07-04 is before date_latest 2014-07-05 (a chance cannot close before it arose: narrow date_latest to "
+            "2014-07-04 at the latest, or correct open_until_latest)",
+        ),
+        (
+            ("2014-07-01", "2014-07-05"),
+            ("2014-07-31", "2014-09-31"),
+            "open_until_latest",
+            "'2014-09-31' is not a real calendar date (check the month and day)",
+        ),
+        (("2014-07-01", "2014-07-05"), ("", "2014-08-01"), "open_until_earliest", "is required (fill it in)"),
+    ],
+)
 def test_when_a_chance_closed_is_checked(tmp_path, arose, closed, column, message):
     from conftest import opportunity, write_package
 
@@ -125,8 +153,10 @@ def test_body_found_before_death(tmp_path):
 
     data = write_package(tmp_path / "d", victims=[victim("walgate", "2014-06-17", "2014-06-19", "2014-06-10")])
     found = problems_of(data)
-    assert found == [f"{data / 'victims.csv'}:2: found_date: 2014-06-10 is before died_earliest 2014-06-17 "
-                     "(a body cannot be found before the death; check both dates)"]
+    assert found == [
+        f"{data / 'victims.csv'}:2: found_date: 2014-06-10 is before died_earliest 2014-06-17 "
+        "(a body cannot be found before the death; check both dates)"
+    ]
 
 
 def test_row_without_source(tmp_path):
@@ -148,16 +178,21 @@ def test_wrong_encoding(real_copy):
     raw = victims.read_bytes()
     victims.write_bytes(raw.replace(b"Barking", "Bärking".encode("latin-1"), 1))
     line = raw[: raw.index(b"Barking")].count(b"\n") + 1
-    assert problems_of(real_copy) == [f"{victims}:{line}: (encoding): byte 0xe4 is not UTF-8 (re-save the file as UTF-8)"]
+    assert problems_of(real_copy) == [
+        f"{victims}:{line}: (encoding): byte 0xe4 is not UTF-8 (re-save the file as UTF-8)"
+    ]
 
 
 def test_every_problem_is_listed_not_just_the_first(tmp_path):
     from conftest import opportunity, write_package
 
-    data = write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-07-10", "2014-07-01", "walgate"),
-        opportunity("op-w-02", "2014-07-01", "2014-07-02", "nobody", identified_by="jury;jury"),
-    ])
+    data = write_package(
+        tmp_path / "d",
+        opportunities=[
+            opportunity("op-w-01", "2014-07-10", "2014-07-01", "walgate"),
+            opportunity("op-w-02", "2014-07-01", "2014-07-02", "nobody", identified_by="jury;jury"),
+        ],
+    )
     found = problems_of(data)
     assert len(found) == 3, found
     assert [p.split(": ")[1] for p in found] == ["date_latest", "identified_by", "investigation"]
@@ -168,9 +203,13 @@ def test_wrong_field_count_suggests_quoting(tmp_path):
 
     data = write_package(tmp_path / "d")
     path = data / "events.csv"
-    path.write_text(path.read_text(encoding="utf-8") + "ev-x-02,2015-10-16,2015-10-16,court,,Port appeared, in court.,src-a,\n",
-                    encoding="utf-8")
-    assert problems_of(data) == [f"{path}:3: (row): has 9 fields but the header has 8 (quote any cell that contains a comma)"]
+    path.write_text(
+        path.read_text(encoding="utf-8") + "ev-x-02,2015-10-16,2015-10-16,court,,Port appeared, in court.,src-a,\n",
+        encoding="utf-8",
+    )
+    assert problems_of(data) == [
+        f"{path}:3: (row): has 9 fields but the header has 8 (quote any cell that contains a comma)"
+    ]
 
 
 def test_missing_directory_raises_data_missing(tmp_path):
@@ -187,27 +226,44 @@ def test_missing_table_file_raises_data_missing(real_copy):
 def test_unknown_category_refused_with_its_line(tmp_path):
     from conftest import opportunity, write_package
 
-    data = write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-19", "2014-06-19", "walgate", category="forensic_examination"),
-        opportunity("op-w-02", "2014-06-19", "2014-06-19", "walgate", category="misc")])
+    data = write_package(
+        tmp_path / "d",
+        opportunities=[
+            opportunity("op-w-01", "2014-06-19", "2014-06-19", "walgate", category="forensic_examination"),
+            opportunity("op-w-02", "2014-06-19", "2014-06-19", "walgate", category="misc"),
+        ],
+    )
     found = problems_of(data)
     assert len(found) == 1 and found[0].startswith(
-        f"{data / 'opportunities.csv'}:3: category: 'misc' is not in the vocabulary (intelligence_records, "), found
+        f"{data / 'opportunities.csv'}:3: category: 'misc' is not in the vocabulary (intelligence_records, "
+    ), found
 
 
 def test_vocabulary_lists_check_each_item(tmp_path):
     from conftest import opportunity, write_package
 
-    data = write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-19", "2014-06-19", "walgate", category="classification;linking_deaths",
-                    unit="borough;homicide_command"),
-        opportunity("op-w-02", "2014-06-19", "2014-06-19", "walgate", unit="borough;btp"),
-        opportunity("op-w-03", "2014-06-19", "2014-06-19", "walgate", category="", unit="borough")])
+    data = write_package(
+        tmp_path / "d",
+        opportunities=[
+            opportunity(
+                "op-w-01",
+                "2014-06-19",
+                "2014-06-19",
+                "walgate",
+                category="classification;linking_deaths",
+                unit="borough;homicide_command",
+            ),
+            opportunity("op-w-02", "2014-06-19", "2014-06-19", "walgate", unit="borough;btp"),
+            opportunity("op-w-03", "2014-06-19", "2014-06-19", "walgate", category="", unit="borough"),
+        ],
+    )
     found = problems_of(data)
     where = data / "opportunities.csv"
-    assert found == [f"{where}:3: unit: 'btp' is not in the vocabulary (borough, homicide_command, met_corporate; "
-                     "`;` between two; see datapackage.json)",
-                     f"{where}:4: category: is required (fill it in)"]
+    assert found == [
+        f"{where}:3: unit: 'btp' is not in the vocabulary (borough, homicide_command, met_corporate; "
+        "`;` between two; see datapackage.json)",
+        f"{where}:4: category: is required (fill it in)",
+    ]
 
 
 def test_categories_and_units_load_as_lists():

@@ -36,8 +36,12 @@ def case_words() -> set[str]:
         words.add(v["victim_id"])
         words.update(part for part in v["name"].split() if len(part) > 2)
         words.update(re.findall(r"\b[A-Z][a-z]{3,}\b", v["home_town"]))
-    for table, key in (("events", "event_id"), ("opportunities", "opportunity_id"), ("findings", "finding_id"),
-                       ("sources", "source_id")):
+    for table, key in (
+        ("events", "event_id"),
+        ("opportunities", "opportunity_id"),
+        ("findings", "finding_id"),
+        ("sources", "source_id"),
+    ):
         for row in _rows(table):
             words.add(row[key])
             words.update(re.findall(r"\b\d{4}-\d{2}-\d{2}\b", ",".join(row.values())))
@@ -45,8 +49,14 @@ def case_words() -> set[str]:
 
 
 def library_files() -> list[Path]:
-    return sorted(p for p in LIBRARY.rglob("*") if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"}
-                  and VENDORED not in p.parents and "__pycache__" not in p.parts)
+    return sorted(
+        p
+        for p in LIBRARY.rglob("*")
+        if p.is_file()
+        and p.suffix in {".py", ".html", ".css", ".js"}
+        and VENDORED not in p.parents
+        and "__pycache__" not in p.parts
+    )
 
 
 def test_the_words_searched_for_are_the_cases():
@@ -81,15 +91,21 @@ def case_facts_in(text: str) -> list[str]:
 
 
 def test_the_library_names_no_one_and_no_id_date_or_place_of_the_case():
-    found = [f"{path.relative_to(ROOT)}:{number}: {word!r}"
-             for path in library_files()
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-             for word in case_facts_in(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {word!r}"
+        for path in library_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        for word in case_facts_in(line)
+    ]
     assert not found, "case facts in the library (move them to data/ or a notebook):\n" + "\n".join(found)
 
 
 def test_the_search_finds_what_it_should():
     assert case_facts_in("Port's final arrest; op-w-01, Walgate, 2015-10-12, North Street") == [
-        "Port", "op-w-01", "Walgate", "2015-10-12"]
+        "Port",
+        "op-w-01",
+        "Walgate",
+        "2015-10-12",
+    ]
     assert case_facts_in("by Cooke Street") == ["Cooke Street"]
     assert case_facts_in("import report port-inquests op-w-011 walgates") == []

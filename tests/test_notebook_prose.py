@@ -30,9 +30,14 @@ def test_question_and_finding_first_developer_notes_last(notebook):
         assert "check_parameters" not in text and "Every parameter is checked" not in text, text
 
 
-@pytest.mark.parametrize("notebook, parameter", [("02-gaps-to-next-death.ipynb", "identified_by"),
-                                                 ("05-kinds-of-failings.ipynb", "identified_by"),
-                                                 ("06-sensitivity.ipynb", "identified_by_choices")])
+@pytest.mark.parametrize(
+    "notebook, parameter",
+    [
+        ("02-gaps-to-next-death.ipynb", "identified_by"),
+        ("05-kinds-of-failings.ipynb", "identified_by"),
+        ("06-sensitivity.ipynb", "identified_by_choices"),
+    ],
+)
 def test_parameter_help_lists_every_accepted_filter(notebook, parameter):
     help_text = papermill.inspect_notebook(str(ROOT / "notebooks" / notebook))[parameter]["help"]
     for value in IDENTIFIED_BY:

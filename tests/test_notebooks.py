@@ -14,16 +14,31 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-from nbval.plugin import (IPyNbCell, coalesce_streams, find_comment_markers, find_metadata_tags,
-                          get_sanitize_patterns, nocolors)
+from nbval.plugin import (
+    IPyNbCell,
+    coalesce_streams,
+    find_comment_markers,
+    find_metadata_tags,
+    get_sanitize_patterns,
+    nocolors,
+)
 
 from analysis.batch.spec import RUNS_FILE, read_runs
 from conftest import ROOT
 
 PUBLISHED = [run.notebook for run in read_runs(ROOT / RUNS_FILE) if run.publish]
 # nbval's skip list without --nbdime (IPyNbFile.__init__): images are compared in test_outputs.py, byte for byte.
-SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
-                "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
+SKIP_COMPARE = (
+    "metadata",
+    "traceback",
+    "prompt_number",
+    "output_type",
+    "name",
+    "execution_count",
+    "application/vnd.jupyter.widget-view+json",
+    "image/png",
+    "image/jpeg",
+)
 
 
 class NbvalCell:
@@ -48,14 +63,18 @@ def code_cells(path):
 def test_notebook_reproduces_its_committed_outputs(notebook, regenerated, request):
     patterns = dict(get_sanitize_patterns((ROOT / "tests" / "nbval-sanitize.cfg").read_text(encoding="utf-8")))
     committed, fresh = code_cells(ROOT / "notebooks" / notebook), code_cells(regenerated / "notebooks" / notebook)
-    assert [c.source for c in fresh] == [c.source for c in committed], f"{notebook}: cells differ from the committed ones"
+    assert [c.source for c in fresh] == [c.source for c in committed], (
+        f"{notebook}: cells differ from the committed ones"
+    )
     failures = []
     for number, (ref, test) in enumerate(zip(committed, fresh)):
         options = {**dict(find_metadata_tags(ref.metadata)), **dict(find_comment_markers(ref.source))}
         if options.get("skip") or ref.execution_count is None:
             continue
         errors = [o for o in test.outputs if o.output_type == "error"]
-        assert not errors or options.get("check_exception"), f"{notebook}: Cell {number} raised {errors[0].ename}: {errors[0].evalue}"
+        assert not errors or options.get("check_exception"), (
+            f"{notebook}: Cell {number} raised {errors[0].ename}: {errors[0].evalue}"
+        )
         if options.get("check", True) is False:  # nbval-ignore-output
             continue
         cell = NbvalCell(request.config, patterns)
@@ -66,8 +85,11 @@ def test_notebook_reproduces_its_committed_outputs(notebook, regenerated, reques
 
 def test_the_comparison_catches_a_changed_output(request):
     """The check above is not vacuous: a text output that differs from the committed one is reported."""
-    ref = next(c for c in code_cells(ROOT / "notebooks" / PUBLISHED[0]) if any("text/plain" in o.get("data", {})
-                                                                               for o in c.outputs))
+    ref = next(
+        c
+        for c in code_cells(ROOT / "notebooks" / PUBLISHED[0])
+        if any("text/plain" in o.get("data", {}) for o in c.outputs)
+    )
     test = nbformat.from_dict(json.loads(json.dumps(ref)))
     output = next(o for o in test.outputs if "text/plain" in o.get("data", {}))
     output.data["text/plain"] = output.data["text/plain"] + " 1"

@@ -29,7 +29,9 @@ def test_regenerated_figures_equal_committed(regenerated):
     committed = sorted(p.name for p in (ROOT / "figures").iterdir())
     assert sorted(p.name for p in (regenerated / "figures").iterdir()) == committed
     for name in committed:
-        assert (regenerated / "figures" / name).read_bytes() == (ROOT / "figures" / name).read_bytes(), f"{name}: {STALE}"
+        assert (regenerated / "figures" / name).read_bytes() == (ROOT / "figures" / name).read_bytes(), (
+            f"{name}: {STALE}"
+        )
 
 
 def test_regenerated_notebooks_equal_committed(regenerated):
@@ -47,7 +49,9 @@ def test_published_notebooks_ran_top_to_bottom():
         counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1)), run.notebook
         assert "papermill" not in nb["metadata"]
-        errors = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"]
+        errors = [
+            o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"
+        ]
         assert not errors
 
 

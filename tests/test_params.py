@@ -28,9 +28,19 @@ def refused(case, **params) -> str:
 
 
 def test_good_parameters_pass_and_are_normalised(case):
-    p = check_parameters(case, data_dir="../data", start="2014-06-01", end="2015-10-31", kinds=["deaths", "found"],
-                         basis="found", identified_by="jury+coroner", investigation="walgate", victim=None,
-                         bodies=None, gap_figure="gaps-x")
+    p = check_parameters(
+        case,
+        data_dir="../data",
+        start="2014-06-01",
+        end="2015-10-31",
+        kinds=["deaths", "found"],
+        basis="found",
+        identified_by="jury+coroner",
+        investigation="walgate",
+        victim=None,
+        bodies=None,
+        gap_figure="gaps-x",
+    )
     assert p.kinds == ["deaths", "found"] and p.investigation == "walgate" and p.bodies is None
 
 
@@ -70,14 +80,17 @@ def test_list_of_non_strings(case):
 
 def test_unknown_basis_and_filter(case):
     assert refused(case, basis="guess").startswith("parameter basis: 'guess' is not accepted; accepted: death, found")
-    assert "accepted: jury, jury:explicit, jury+coroner, jury+coroner:explicit, all" in refused(case, identified_by="coroner")
+    assert "accepted: jury, jury:explicit, jury+coroner, jury+coroner:explicit, all" in refused(
+        case, identified_by="coroner"
+    )
 
 
 def test_list_parameters_of_the_sensitivity_notebook(case):
     assert check_parameters(case, bases="death, found").bases == ["death", "found"]
     assert refused(case, bases=["death", "buried"]).startswith("parameter bases: 'buried' not accepted")
     assert refused(case, identified_by_choices="jury,everyone").startswith(
-        "parameter identified_by_choices: 'everyone' not accepted")
+        "parameter identified_by_choices: 'everyone' not accepted"
+    )
 
 
 def test_reversed_window(case):
@@ -101,24 +114,44 @@ def test_unknown_parameter_name(case):
 
 # --- papermill: a bad parameter stops the notebook before anything is written ------------------
 
+
 def tree_state() -> dict[str, str]:
-    return {str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in ("figures", "notebooks") for p in sorted((ROOT / folder).iterdir()) if p.is_file()}
+    return {
+        str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in ("figures", "notebooks")
+        for p in sorted((ROOT / folder).iterdir())
+        if p.is_file()
+    }
 
 
 @pytest.mark.params
-@pytest.mark.parametrize("notebook, args, message", [
-    ("01-case-timeline.ipynb", ["-p", "kinds", "deaths,ghosts"], "parameter kinds: 'ghosts' not accepted"),
-    ("01-case-timeline.ipynb", ["-p", "start", "2015-10-31", "-p", "end", "2014-06-01"], "reversed"),
-    ("02-gaps-to-next-death.ipynb", ["-p", "basis", "guess"], "parameter basis: 'guess'"),
-    ("03-official-findings.ipynb", ["-p", "victim", "nobody"], "parameter victim: 'nobody'"),
-    ("04-data-overview.ipynb", ["-p", "data_dir", ""], "parameter data_dir: ''"),
-])
+@pytest.mark.parametrize(
+    "notebook, args, message",
+    [
+        ("01-case-timeline.ipynb", ["-p", "kinds", "deaths,ghosts"], "parameter kinds: 'ghosts' not accepted"),
+        ("01-case-timeline.ipynb", ["-p", "start", "2015-10-31", "-p", "end", "2014-06-01"], "reversed"),
+        ("02-gaps-to-next-death.ipynb", ["-p", "basis", "guess"], "parameter basis: 'guess'"),
+        ("03-official-findings.ipynb", ["-p", "victim", "nobody"], "parameter victim: 'nobody'"),
+        ("04-data-overview.ipynb", ["-p", "data_dir", ""], "parameter data_dir: ''"),
+    ],
+)
 def test_papermill_exits_non_zero_and_writes_nothing(tmp_path, notebook, args, message):
     before = tree_state()
-    done = subprocess.run([sys.executable, "-m", "papermill", str(Path("notebooks") / notebook),
-                           str(tmp_path / "out.ipynb"), *args, "--no-progress-bar"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(Path("notebooks") / notebook),
+            str(tmp_path / "out.ipynb"),
+            *args,
+            "--no-progress-bar",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode != 0
     assert message in done.stderr + done.stdout
     assert tree_state() == before

@@ -26,8 +26,10 @@ def case():
 def saved(case, tmp_path_factory) -> dict:
     """Every figure of ``plots.FIGURES`` drawn from the real data and saved once: name -> (figure, paths)."""
     out = tmp_path_factory.mktemp("figures")
-    return {name: (fig, save_figure(fig, name, out)) for name, fig in
-            ((name, draw(case)) for name, draw in plots.FIGURES.items())}
+    return {
+        name: (fig, save_figure(fig, name, out))
+        for name, fig in ((name, draw(case)) for name, draw in plots.FIGURES.items())
+    }
 
 
 def texts(fig) -> list[str]:
@@ -38,7 +40,9 @@ def texts(fig) -> list[str]:
 def test_every_figure_has_title_axis_labels_source_and_alt_text(saved, name):
     fig, _ = saved[name]
     assert fig.get_suptitle()
-    assert "Source: Stephen Port police-failings record; every row cites public sources in data/sources.csv" in texts(fig)
+    assert "Source: Stephen Port police-failings record; every row cites public sources in data/sources.csv" in texts(
+        fig
+    )
     for ax in fig.axes:
         assert ax.get_ylabel()
     assert fig.axes[-1].get_xlabel()
@@ -57,8 +61,11 @@ def test_no_text_is_cut_off_at_the_figure_edge(saved, name):
     renderer = canvas.get_renderer()
     edge = fig.bbox.padded(1)  # a pixel of slack for antialiasing
     drawn = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
-    outside = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn
-               if not (edge.contains(*t.get_window_extent(renderer).min) and edge.contains(*t.get_window_extent(renderer).max))]
+    outside = [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in drawn
+        if not (edge.contains(*t.get_window_extent(renderer).min) and edge.contains(*t.get_window_extent(renderer).max))
+    ]
     assert outside == []
 
 
@@ -96,8 +103,12 @@ def test_timeline_draws_each_opportunity_over_its_interval(case):
     from matplotlib.collections import LineCollection
 
     ax = plots.timeline(case).axes[0]
-    spans = {(round(seg[0][0], 3), round(seg[1][0], 3)) for c in ax.collections if isinstance(c, LineCollection)
-             for seg in c.get_segments()}
+    spans = {
+        (round(seg[0][0], 3), round(seg[1][0], 3))
+        for c in ax.collections
+        if isinstance(c, LineCollection)
+        for seg in c.get_segments()
+    }
     start, end = mdates.date2num(pd.Timestamp("2014-06-19")), mdates.date2num(pd.Timestamp("2015-10-15"))
     assert (round(start, 3), round(end, 3)) in spans
 
@@ -109,10 +120,16 @@ def test_every_time_panel_shades_ports_final_arrest(case):
     for fig in (plots.timeline(case), plots.cumulative_chart(case)):
         for ax in fig.axes:
             shaded = [p for p in ax.patches if isinstance(p, Polygon) or isinstance(p, Rectangle)]
-            xs = [(round(p.get_x(), 3), round(p.get_x() + p.get_width(), 3)) for p in shaded
-                  if isinstance(p, Rectangle) and p.get_facecolor()[:3] == to_rgb(plots.ARREST_SHADE)]
-            xs += [(round(min(p.get_xy()[:, 0]), 3), round(max(p.get_xy()[:, 0]), 3)) for p in shaded
-                   if isinstance(p, Polygon) and p.get_facecolor()[:3] == to_rgb(plots.ARREST_SHADE)]
+            xs = [
+                (round(p.get_x(), 3), round(p.get_x() + p.get_width(), 3))
+                for p in shaded
+                if isinstance(p, Rectangle) and p.get_facecolor()[:3] == to_rgb(plots.ARREST_SHADE)
+            ]
+            xs += [
+                (round(min(p.get_xy()[:, 0]), 3), round(max(p.get_xy()[:, 0]), 3))
+                for p in shaded
+                if isinstance(p, Polygon) and p.get_facecolor()[:3] == to_rgb(plots.ARREST_SHADE)
+            ]
             assert (round(arrest[0], 3), round(arrest[1], 3)) in xs, fig.get_suptitle()
 
 
@@ -155,8 +172,11 @@ def test_findings_matrix_fills_one_square_per_attribution(case):
 
     fig = plots.findings_matrix(case)
     ax = fig.axes[0]
-    squares = [(tuple(face[:3]) != (1.0, 1.0, 1.0), bool(c.get_hatch()), len(c.get_offsets()))
-               for c in ax.collections for face in c.get_facecolor()[:1]]
+    squares = [
+        (tuple(face[:3]) != (1.0, 1.0, 1.0), bool(c.get_hatch()), len(c.get_offsets()))
+        for c in ax.collections
+        for face in c.get_facecolor()[:1]
+    ]
     filled = sum(n for is_filled, _, n in squares if is_filled)
     hatched = sum(n for _, is_hatched, n in squares if is_hatched)
     empty = sum(n for is_filled, is_hatched, n in squares if not is_filled and not is_hatched)
@@ -171,14 +191,17 @@ def test_findings_matrix_fills_one_square_per_attribution(case):
 def test_cumulative_chart_counts_by_the_timelines_date_rule(tmp_path):
     """On a hand-made case where the two edges disagree, the counts are the ones worked out by hand:
     an opportunity counts on the upper edge from its earliest day, on the lower from its latest."""
-    data = write_package(tmp_path / "data", opportunities=[
-        opportunity("op-x-01", "2014-07-01", "2014-07-01", "walgate"),
-        opportunity("op-x-02", "2014-08-01", "2014-09-30", "walgate"),
-        opportunity("op-x-03", "2015-10-10", "2015-10-20", "walgate"),  # may have arisen after the arrest (15 Oct)
-    ])
+    data = write_package(
+        tmp_path / "data",
+        opportunities=[
+            opportunity("op-x-01", "2014-07-01", "2014-07-01", "walgate"),
+            opportunity("op-x-02", "2014-08-01", "2014-09-30", "walgate"),
+            opportunity("op-x-03", "2015-10-10", "2015-10-20", "walgate"),  # may have arisen after the arrest (15 Oct)
+        ],
+    )
     fig = plots.cumulative_chart(load_case(data), start=None, end=None)
     top, _ = fig.axes
-    lower, upper = sorted((line for line in top.lines if len(line.get_ydata()) > 2), key=lambda l: l.get_ydata()[-1])
+    lower, upper = sorted((line for line in top.lines if len(line.get_ydata()) > 2), key=lambda ln: ln.get_ydata()[-1])
     days = list(pd.to_datetime(lower.get_xdata()))
     assert (days[0], days[-1]) == (pd.Timestamp("2014-07-01"), pd.Timestamp("2015-10-15"))  # to the arrest
     on = days.index(pd.Timestamp("2014-08-15"))  # op-x-02 may have arisen by then, or not yet
@@ -236,12 +259,14 @@ def test_open_windows_draws_every_opportunity_as_its_window(case):
     # Each window's thin line ends where its chance closed (open_until_latest, drawn to the end of that day),
     # row by row in the chart's order.
     import matplotlib.dates as mdates
+
     closes = case.opportunities.set_index("opportunity_id")["open_until_latest"]
     row_of = {round(y): t.get_text().split(":")[0] for y, t in zip(ax.get_yticks(), ax.get_yticklabels())}
     ends = {row_of[round(seg[1][1])]: round(seg[1][0], 6) for seg in lines[1].get_segments()}
     assert ends == {i: round(mdates.date2num(closes[i] + pd.Timedelta(days=1)), 6) for i in closes.index}
     assert len(plots.open_windows_chart(case, identified_by="jury").axes[0].get_yticklabels()) == int(
-        case.opportunities["identified_by"].map(lambda b: "jury" in b).sum())
+        case.opportunities["identified_by"].map(lambda b: "jury" in b).sum()
+    )
 
 
 @pytest.mark.parametrize("column", ["category", "unit"])
@@ -251,5 +276,8 @@ def test_kinds_chart_has_a_square_per_opportunity_and_value(case, column):
     squares = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
     assert squares == sum(len(values) for values in case.opportunities[column])
     ids = sorted(t.get_text() for t in ax.texts)
-    assert ids == sorted(o.removeprefix("op-") for o, values in zip(case.opportunities["opportunity_id"],
-                                                                      case.opportunities[column]) for _ in values)
+    assert ids == sorted(
+        o.removeprefix("op-")
+        for o, values in zip(case.opportunities["opportunity_id"], case.opportunities[column])
+        for _ in values
+    )

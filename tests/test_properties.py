@@ -46,16 +46,29 @@ def gap_results(case, basis: str) -> dict[str, tuple]:
     out = {}
     for row in table.itertuples(index=False):
         gap = None if pd.isna(row.gap_days_min) else (int(row.gap_days_min), int(row.gap_days_max))
-        out[row.opportunity_id] = (None if pd.isna(row.next_death) else row.next_death, ids(row.next_deaths), gap,
-                                   ids(row.deaths_in_window_certain), ids(row.deaths_in_window_possible),
-                                   (int(row.days_open_min), int(row.days_open_max)), int(row.deaths_while_open))
+        out[row.opportunity_id] = (
+            None if pd.isna(row.next_death) else row.next_death,
+            ids(row.next_deaths),
+            gap,
+            ids(row.deaths_in_window_certain),
+            ids(row.deaths_in_window_possible),
+            (int(row.days_open_min), int(row.days_open_max)),
+            int(row.deaths_while_open),
+        )
     return out
 
 
 def view_results(case, basis: str) -> dict[str, tuple]:
     view = deaths_view(case, basis=basis)
-    return {r.victim_id: (int(r.n_certainly_before), int(r.n_possibly_before), frozenset(r.certainly_before),
-                          frozenset(r.possibly_before)) for r in view.itertuples(index=False)}
+    return {
+        r.victim_id: (
+            int(r.n_certainly_before),
+            int(r.n_possibly_before),
+            frozenset(r.certainly_before),
+            frozenset(r.possibly_before),
+        )
+        for r in view.itertuples(index=False)
+    }
 
 
 # --- the oracle is independent --------------------------------------------------------------------
@@ -106,7 +119,8 @@ def test_cumulative_bands_and_the_count_before_the_series_end_agree_with_the_ora
     end = tables["events"][0]
     with loaded(tables) as case:
         assert certainly_arisen_before(case, case.final_arrest_event) == oracle.certainly_before_event(
-            tables["opportunities"], end["date_earliest"], end["date_latest"])
+            tables["opportunities"], end["date_earliest"], end["date_latest"]
+        )
 
 
 @examples(core=2, deep=500)
@@ -127,17 +141,31 @@ def test_in_the_window_implies_before(tables):
 
 
 @examples(core=3, deep=500)
-@given(cases(max_opportunities=15), st.integers(-400, 400), st.randoms(use_true_random=False),
-       st.integers(-200, 400), st.integers(0, 30), st.sampled_from(["press", "court", "police_action", "inquest", "report"]))
-def test_shifting_dates_reordering_rows_or_adding_an_unrelated_event_changes_nothing(tables, days, rnd, start, width, kind):
+@given(
+    cases(max_opportunities=15),
+    st.integers(-400, 400),
+    st.randoms(use_true_random=False),
+    st.integers(-200, 400),
+    st.integers(0, 30),
+    st.sampled_from(["press", "court", "police_action", "inquest", "report"]),
+)
+def test_shifting_dates_reordering_rows_or_adding_an_unrelated_event_changes_nothing(
+    tables, days, rnd, start, width, kind
+):
     """Three metamorphic properties on one case: every date moved by the same number of days; the
     rows of every table in another order; one more event that is not an arrest."""
     reordered = {name: rnd.sample(rows, len(rows)) for name, rows in tables.items()}
     more = {name: list(rows) for name, rows in tables.items()}
-    more["events"] = more["events"] + [{
-        "event_id": "ev-x-99", "date_earliest": date.fromordinal(date(2014, 1, 1).toordinal() + start).isoformat(),
-        "date_latest": date.fromordinal(date(2014, 1, 1).toordinal() + start + width).isoformat(),
-        "kind": kind, "summary": "Unrelated.", "source_ids": tables["sources"][0]["source_id"]}]
+    more["events"] = more["events"] + [
+        {
+            "event_id": "ev-x-99",
+            "date_earliest": date.fromordinal(date(2014, 1, 1).toordinal() + start).isoformat(),
+            "date_latest": date.fromordinal(date(2014, 1, 1).toordinal() + start + width).isoformat(),
+            "kind": kind,
+            "summary": "Unrelated.",
+            "source_ids": tables["sources"][0]["source_id"],
+        }
+    ]
     with loaded(tables) as case:
         expected = {basis: (gap_results(case, basis), view_results(case, basis)) for basis in BASES}
     for variant in (shifted(tables, days), reordered, more):
@@ -202,8 +230,10 @@ def corrupt(tables: dict, kind: str, rnd: random.Random) -> tuple[dict, str, int
         out["victims"][i]["age"] = "twenty"
         return out, "victims.csv", i + 2, "age"
     if kind == "impossible date":
-        table, column = rnd.choice([("victims", "died_earliest"), ("events", "date_latest"), ("findings", "date")]
-                                   + ([("opportunities", "open_until_latest")] if out["opportunities"] else []))
+        table, column = rnd.choice(
+            [("victims", "died_earliest"), ("events", "date_latest"), ("findings", "date")]
+            + ([("opportunities", "open_until_latest")] if out["opportunities"] else [])
+        )
         if not out[table]:
             table, column = "victims", "died_earliest"
         i = pick(table)
@@ -214,13 +244,16 @@ def corrupt(tables: dict, kind: str, rnd: random.Random) -> tuple[dict, str, int
             i = pick("opportunities")
             row = out["opportunities"][i]
             row["open_until_earliest"], row["open_until_latest"] = row["open_until_latest"], row["open_until_earliest"]
-            if row["open_until_earliest"] == row["open_until_latest"]:   # a one-day close: make it run backwards
+            if row["open_until_earliest"] == row["open_until_latest"]:  # a one-day close: make it run backwards
                 row["open_until_earliest"] = shifted({"events": [{"date_earliest": row["open_until_latest"]}]}, 1)[
-                    "events"][0]["date_earliest"]
+                    "events"
+                ][0]["date_earliest"]
             return out, "opportunities.csv", i + 2, "open_until_latest"
         i = pick("events")
         row = out["events"][i]
-        row["date_earliest"] = shifted({"events": [{"date_earliest": row["date_latest"]}]}, 1)["events"][0]["date_earliest"]
+        row["date_earliest"] = shifted({"events": [{"date_earliest": row["date_latest"]}]}, 1)["events"][0][
+            "date_earliest"
+        ]
         return out, "events.csv", i + 2, "date_latest"
     if kind == "dangling reference":
         if out["opportunities"]:
@@ -249,8 +282,14 @@ def corrupt(tables: dict, kind: str, rnd: random.Random) -> tuple[dict, str, int
     raise ValueError(kind)
 
 
-KINDS = ("bad type", "impossible date", "reversed interval", "dangling reference", "unknown vocabulary value",
-         "duplicate id")
+KINDS = (
+    "bad type",
+    "impossible date",
+    "reversed interval",
+    "dangling reference",
+    "unknown vocabulary value",
+    "duplicate id",
+)
 
 
 @examples(core=4, deep=600)
@@ -268,7 +307,7 @@ def test_a_single_corruption_is_refused_with_file_line_column(tables, kind, rnd)
         assert code != 0, kind
         assert "Traceback" not in text
         expected = f"{path / file}:{line}: {column}: "
-        assert any(l.startswith(expected) for l in text.splitlines()), (kind, expected, text)
+        assert any(ln.startswith(expected) for ln in text.splitlines()), (kind, expected, text)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -282,21 +321,55 @@ def test_each_corruption_kind_on_a_fixed_case(tmp_path, kind):
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         assert main(["validate", str(path)]) != 0
-    assert any(l.startswith(f"{path / file}:{line}: {column}: ") for l in err.getvalue().splitlines()), err.getvalue()
+    assert any(ln.startswith(f"{path / file}:{line}: {column}: ") for ln in err.getvalue().splitlines()), err.getvalue()
 
 
 def _fixed_case() -> dict:
-    rows = {"sources": [{"source_id": "src-1", "title": "T", "publisher": "P", "url": "https://example.org/1",
-                         "kind": "press"}],
-            "victims": [{"victim_id": f"victim-{i}", "name": f"Fictional Person {i}", "age": "30",
-                         "died_earliest": f"2014-0{i}-01", "died_latest": f"2014-0{i}-03", "found_date": f"2014-0{i}-04",
-                         "found_place": "x", "source_ids": "src-1"} for i in (1, 2, 3)],
-            "events": [{"event_id": "ev-x-01", "date_earliest": "2014-06-01", "date_latest": "2014-06-05",
-                        "kind": "arrest", "summary": "s", "source_ids": "src-1"}],
-            "opportunities": [{"opportunity_id": f"op-x-0{i}", "date_earliest": f"2014-0{i}-02", "date_latest": f"2014-0{i}-05",
-                               "open_until_earliest": "2014-06-01", "open_until_latest": "2014-06-05",
-                               "investigation": f"victim-{i}", "actor": "a", "category": "classification",
-                               "unit": "borough", "missed": "m", "would_have": "w", "identified_by": "press",
-                               "source_ids": "src-1"} for i in (1, 2)],
-            "findings": []}
+    rows = {
+        "sources": [
+            {"source_id": "src-1", "title": "T", "publisher": "P", "url": "https://example.org/1", "kind": "press"}
+        ],
+        "victims": [
+            {
+                "victim_id": f"victim-{i}",
+                "name": f"Fictional Person {i}",
+                "age": "30",
+                "died_earliest": f"2014-0{i}-01",
+                "died_latest": f"2014-0{i}-03",
+                "found_date": f"2014-0{i}-04",
+                "found_place": "x",
+                "source_ids": "src-1",
+            }
+            for i in (1, 2, 3)
+        ],
+        "events": [
+            {
+                "event_id": "ev-x-01",
+                "date_earliest": "2014-06-01",
+                "date_latest": "2014-06-05",
+                "kind": "arrest",
+                "summary": "s",
+                "source_ids": "src-1",
+            }
+        ],
+        "opportunities": [
+            {
+                "opportunity_id": f"op-x-0{i}",
+                "date_earliest": f"2014-0{i}-02",
+                "date_latest": f"2014-0{i}-05",
+                "open_until_earliest": "2014-06-01",
+                "open_until_latest": "2014-06-05",
+                "investigation": f"victim-{i}",
+                "actor": "a",
+                "category": "classification",
+                "unit": "borough",
+                "missed": "m",
+                "would_have": "w",
+                "identified_by": "press",
+                "source_ids": "src-1",
+            }
+            for i in (1, 2)
+        ],
+        "findings": [],
+    }
     return rows

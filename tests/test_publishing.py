@@ -176,8 +176,11 @@ def test_a_site_build_killed_midway_leaves_the_previous_site(tmp_path):
     out.mkdir()
     (out / "index.html").write_text("the previous site", encoding="utf-8")
     build = [sys.executable, "-m", "analysis", "site", "--root", str(ROOT), "--out", str(out)]
-    kill_when(build, lambda: any(p.name.startswith(".site-") and any(p.iterdir()) for p in tmp_path.iterdir()
-                                 if p.is_dir()), ROOT)
+    kill_when(
+        build,
+        lambda: any(p.name.startswith(".site-") and any(p.iterdir()) for p in tmp_path.iterdir() if p.is_dir()),
+        ROOT,
+    )
     assert [p.name for p in out.iterdir()] == ["index.html"]
     assert (out / "index.html").read_text(encoding="utf-8") == "the previous site"
 

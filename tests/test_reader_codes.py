@@ -29,8 +29,9 @@ CREDIT_CODE = re.compile(rf"\b(?:{'|'.join(BODIES)}):(?:explicit|general)\b")
 VICTIM_ID = re.compile(rf"(?<![\w-])(?:{'|'.join(VICTIM_IDS)})(?![\w-])")
 #: The data package's snake_case codes (``police_action``, ``inquest_jury``: enum and vocabulary values),
 #: which a table cell should show in words.
-CODES = sorted({v for table in read_tables(DATA).values() for f in table.fields
-                for v in (*f.enum, *f.terms) if "_" in v})
+CODES = sorted(
+    {v for table in read_tables(DATA).values() for f in table.fields for v in (*f.enum, *f.terms) if "_" in v}
+)
 SNAKE = re.compile(rf"(?<![\w.-])(?:{'|'.join(CODES)})(?![\w-])")
 
 
@@ -46,8 +47,13 @@ class Visible(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         classes = dict(attrs).get("class") or ""
-        if tag in ("script", "style") or (self._skip and tag in ("div", "details")) or "jp-InputArea" in classes \
-                or "input_area" in classes or tag == "details":
+        if (
+            tag in ("script", "style")
+            or (self._skip and tag in ("div", "details"))
+            or "jp-InputArea" in classes
+            or "input_area" in classes
+            or tag == "details"
+        ):
             self._skip += 1
         if tag in ("td", "th"):
             self._cell += 1
@@ -96,18 +102,28 @@ def notebook_fragments(path) -> list[tuple[str, str]]:
 
 
 def test_the_scan_finds_each_kind_of_code():
-    found = codes_in("<p>Deaths: kovari;whitworth</p><table><tr><td>jury:explicit;police</td>"
-                     "<td>walgate</td><td>police_action</td></tr></table>")
+    found = codes_in(
+        "<p>Deaths: kovari;whitworth</p><table><tr><td>jury:explicit;police</td>"
+        "<td>walgate</td><td>police_action</td></tr></table>"
+    )
     assert "victim id: walgate" in found and ";-list: kovari;whitworth" in found
     assert "credit code: jury:explicit" in found and "snake_case in a table: police_action" in found
-    assert codes_in('<p>Anthony Walgate, <a href="https://x/bbc-20211012-walgate">BBC News, 12 Oct 2021</a>; '
-                    "Kovari, Whitworth and Taylor</p>") == []
+    assert (
+        codes_in(
+            '<p>Anthony Walgate, <a href="https://x/bbc-20211012-walgate">BBC News, 12 Oct 2021</a>; '
+            "Kovari, Whitworth and Taylor</p>"
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("notebook", PUBLISHED)
 def test_executed_notebook_shows_no_codes(notebook):
-    problems = [f"{notebook} {where}: {code}" for where, fragment in notebook_fragments(ROOT / "notebooks" / notebook)
-                for code in codes_in(fragment)]
+    problems = [
+        f"{notebook} {where}: {code}"
+        for where, fragment in notebook_fragments(ROOT / "notebooks" / notebook)
+        for code in codes_in(fragment)
+    ]
     assert not problems, f"{len(problems)} codes a reader sees:\n" + "\n".join(problems[:40])
 
 

@@ -182,8 +182,9 @@ def test_taylor_aged_25(case):
 def test_port_charged_with_murder_18_october_2015(case):
     # wikinews-20161127-jailed; irishexaminer-201510-trialdate
     e = case.events
-    charge = e[(e["kind"] == "charge") & (e["date_earliest"] == _day("2015-10-18"))
-               & (e["date_latest"] == _day("2015-10-18"))]
+    charge = e[
+        (e["kind"] == "charge") & (e["date_earliest"] == _day("2015-10-18")) & (e["date_latest"] == _day("2015-10-18"))
+    ]
     assert len(charge) == 1
     assert "four counts of murder" in charge.iloc[0]["summary"]
     assert _cites(charge.iloc[0], "wikinews-20161127-jailed", "irishexaminer-201510-trialdate")
@@ -192,8 +193,9 @@ def test_port_charged_with_murder_18_october_2015(case):
 def test_whole_life_sentence_25_november_2016(case):
     # itv-20161125-sentence; cnn-20161125-sentence
     e = case.events
-    sentence = e[(e["kind"] == "court") & (e["date_earliest"] == _day("2016-11-25"))
-                 & (e["date_latest"] == _day("2016-11-25"))]
+    sentence = e[
+        (e["kind"] == "court") & (e["date_earliest"] == _day("2016-11-25")) & (e["date_latest"] == _day("2016-11-25"))
+    ]
     assert len(sentence) == 1
     assert "whole-life order" in sentence.iloc[0]["summary"]
     assert _cites(sentence.iloc[0], "itv-20161125-sentence", "cnn-20161125-sentence")

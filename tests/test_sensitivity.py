@@ -16,11 +16,16 @@ from conftest import opportunity, write_package
 
 @pytest.fixture()
 def case(tmp_path):
-    return load_case(write_package(tmp_path / "d", opportunities=[
-        opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury"),
-        opportunity("op-k-01", "2014-09-19", "2014-09-19", "kovari", "coroner"),
-        opportunity("op-d-01", "2014-09-21", "2014-10-31", "whitworth", "press"),
-    ]))
+    return load_case(
+        write_package(
+            tmp_path / "d",
+            opportunities=[
+                opportunity("op-w-01", "2014-06-20", "2014-06-20", "walgate", "jury"),
+                opportunity("op-k-01", "2014-09-19", "2014-09-19", "kovari", "coroner"),
+                opportunity("op-d-01", "2014-09-21", "2014-10-31", "whitworth", "press"),
+            ],
+        )
+    )
 
 
 def test_one_row_per_combination_and_man(case):
@@ -55,11 +60,17 @@ def test_numbers_under_two_definitions(case):
 def test_conclusions_say_where_they_fail(case):
     table = sensitivity.headline_table(case)
     checks = (
-        sensitivity.Conclusion("Walgate's opportunities were followed by a death.",
-                               lambda r: (r.set_index("victim_id").at["walgate", "followed_by_death"] == 1)),
-        sensitivity.Conclusion("A Kovari opportunity came within a day of the next death.",
-                               lambda r: r.set_index("victim_id").at["kovari", "followed_by_death"] > 0
-                               and r.set_index("victim_id").at["kovari", "gap_days_min"] == 0),
+        sensitivity.Conclusion(
+            "Walgate's opportunities were followed by a death.",
+            lambda r: r.set_index("victim_id").at["walgate", "followed_by_death"] == 1,
+        ),
+        sensitivity.Conclusion(
+            "A Kovari opportunity came within a day of the next death.",
+            lambda r: (
+                r.set_index("victim_id").at["kovari", "followed_by_death"] > 0
+                and r.set_index("victim_id").at["kovari", "gap_days_min"] == 0
+            ),
+        ),
     )
     verdicts = sensitivity.conclusions(table, checks)
     assert verdicts.at[0, "holds_everywhere"] and verdicts.at[0, "fails_under"] == ""
@@ -67,8 +78,14 @@ def test_conclusions_say_where_they_fail(case):
     # dates used is the gap 0: three of the ten combinations.
     assert verdicts.at[1, "holds_in"] == 3
     assert set(verdicts.at[1, "fails_under"].split(";")) == {
-        "death/jury", "death/jury:explicit", "found/jury", "found/jury:explicit",
-        "found/jury+coroner", "found/jury+coroner:explicit", "found/all"}
+        "death/jury",
+        "death/jury:explicit",
+        "found/jury",
+        "found/jury:explicit",
+        "found/jury+coroner",
+        "found/jury+coroner:explicit",
+        "found/all",
+    }
 
 
 def test_choices_are_checked_loudly(case):

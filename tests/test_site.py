@@ -26,7 +26,9 @@ SCHEMA = json.loads((Path(__file__).parent / "timelinejs.schema.json").read_text
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +48,17 @@ def test_export_validates_against_the_timelinejs_schema(export):
     jsonschema.validate(export, SCHEMA)
 
 
-@pytest.mark.parametrize("broken", [
-    {"events": [{"start_date": {"year": 2014, "month": 13}}]},          # month out of 1-12
-    {"events": [{"start_date": {"month": 6, "day": 1}}]},              # no year
-    {"events": [{"text": {"headline": "no start date"}}]},             # event without start_date
-    {"events": [], "eras": [{"start_date": {"year": 2014}}]},          # era without end_date
-    {"events": [{"start_date": {"year": 2014}, "headline": "typo"}]},  # property not in the format
-    {"slides": []},                                                    # no events
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"events": [{"start_date": {"year": 2014, "month": 13}}]},  # month out of 1-12
+        {"events": [{"start_date": {"month": 6, "day": 1}}]},  # no year
+        {"events": [{"text": {"headline": "no start date"}}]},  # event without start_date
+        {"events": [], "eras": [{"start_date": {"year": 2014}}]},  # era without end_date
+        {"events": [{"start_date": {"year": 2014}, "headline": "typo"}]},  # property not in the format
+        {"slides": []},  # no events
+    ],
+)
 def test_schema_refuses_documents_outside_the_format(broken):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, SCHEMA)
@@ -93,12 +98,18 @@ def test_groups_are_investigations_and_text_is_the_records_words_with_source_lin
 def test_four_investigation_eras_from_the_day_each_body_was_found(export):
     eras = export["eras"]
     assert [e["text"]["headline"] for e in eras] == [
-        "Anthony Walgate investigation", "Gabriel Kovari investigation",
-        "Daniel Whitworth investigation", "Jack Taylor investigation"]
+        "Anthony Walgate investigation",
+        "Gabriel Kovari investigation",
+        "Daniel Whitworth investigation",
+        "Jack Taylor investigation",
+    ]
     # Bodies found 19 June 2014, 28 August 2014, 20 September 2014, 14 September 2015.
     assert [e["start_date"] for e in eras] == [
-        {"year": 2014, "month": 6, "day": 19}, {"year": 2014, "month": 8, "day": 28},
-        {"year": 2014, "month": 9, "day": 20}, {"year": 2015, "month": 9, "day": 14}]
+        {"year": 2014, "month": 6, "day": 19},
+        {"year": 2014, "month": 8, "day": 28},
+        {"year": 2014, "month": 9, "day": 20},
+        {"year": 2015, "month": 9, "day": 14},
+    ]
 
 
 def test_export_command_writes_the_file_and_standard_output(tmp_path):
@@ -162,19 +173,34 @@ def pages(site: Path) -> list[Path]:
 
 
 def test_site_has_a_page_per_opportunity_victim_table_and_notebook(built_site, case):
-    assert {p.stem for p in (built_site / "opportunities").glob("op-*.html")} == set(case.opportunities["opportunity_id"])
+    assert {p.stem for p in (built_site / "opportunities").glob("op-*.html")} == set(
+        case.opportunities["opportunity_id"]
+    )
     assert len(list((built_site / "opportunities").glob("op-*.html"))) == 27
     assert {p.stem for p in (built_site / "victims").glob("*.html")} - {"index"} == set(case.victims["victim_id"])
-    assert {p.stem for p in (built_site / "record").glob("*.html")} == {"victims", "events", "opportunities", "findings", "sources"}
-    assert {p.stem for p in (built_site / "notebooks").glob("*.html")} == {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert {p.stem for p in (built_site / "record").glob("*.html")} == {
+        "victims",
+        "events",
+        "opportunities",
+        "findings",
+        "sources",
+    }
+    assert {p.stem for p in (built_site / "notebooks").glob("*.html")} == {
+        p.stem for p in (ROOT / "notebooks").glob("*.ipynb")
+    }
     for name in ("index", "chronology", "timeline", "search", "figures"):
         assert (built_site / f"{name}.html").exists()
 
 
 def test_table_pages_list_every_row_with_its_sources_as_links(built_site, case):
     urls = case.sources.set_index("source_id")["url"]
-    for name, key in (("victims", "victim_id"), ("events", "event_id"), ("opportunities", "opportunity_id"),
-                      ("findings", "finding_id"), ("sources", "source_id")):
+    for name, key in (
+        ("victims", "victim_id"),
+        ("events", "event_id"),
+        ("opportunities", "opportunity_id"),
+        ("findings", "finding_id"),
+        ("sources", "source_id"),
+    ):
         frame = getattr(case, name)
         page = parse(built_site / "record" / f"{name}.html")
         assert set(frame[key]) <= page.ids, name
@@ -241,8 +267,12 @@ def test_every_figure_has_its_alt_text(built_site):
             shown += 1
     import nbformat
 
-    images = sum("image/png" in o.get("data", {}) for nb in (ROOT / "notebooks").glob("*.ipynb")
-                 for c in nbformat.read(nb, as_version=4).cells for o in c.get("outputs", []))
+    images = sum(
+        "image/png" in o.get("data", {})
+        for nb in (ROOT / "notebooks").glob("*.ipynb")
+        for c in nbformat.read(nb, as_version=4).cells
+        for o in c.get("outputs", [])
+    )
     # timeline and cumulative chart (01), gap chart (02), findings matrix (03), category, unit and open windows (05)
     assert shown == images == 7
     gallery = parse(built_site / "figures.html").images
@@ -323,17 +353,31 @@ def text_of(path: Path) -> str:
 
 def test_definitions_glossary_and_reference_pages(built_site):
     definitions = text_of(built_site / "definitions.html")
-    for words in ("Certainly and possibly before a death", "its latest possible day is before the earliest day",
-                  "found: to the day his body was found", "Evidence grades", "corroborated", "strength", "general"):
+    for words in (
+        "Certainly and possibly before a death",
+        "its latest possible day is before the earliest day",
+        "found: to the day his body was found",
+        "Evidence grades",
+        "corroborated",
+        "strength",
+        "general",
+    ):
         assert words in definitions, words
     glossary = parse(built_site / "glossary.html")
     # expansions checked by hand
-    for term, words in (("pnc", "Police National Computer"), ("pnd", "Police National Database"),
-                        ("btp", "British Transport Police"), ("dci", "Detective Chief Inspector"),
-                        ("npcc", "National Police Chiefs' Council"), ("mopac", "Mayor's Office for Policing and Crime"),
-                        ("hmicfrs", "Inspectorate of Constabulary and Fire & Rescue Services"),
-                        ("pfd", "Prevention of Future Deaths"), ("fme", "Forensic Medical Examiner"),
-                        ("bcu", "Basic Command Unit"), ("mit", "Murder Investigation Team")):
+    for term, words in (
+        ("pnc", "Police National Computer"),
+        ("pnd", "Police National Database"),
+        ("btp", "British Transport Police"),
+        ("dci", "Detective Chief Inspector"),
+        ("npcc", "National Police Chiefs' Council"),
+        ("mopac", "Mayor's Office for Policing and Crime"),
+        ("hmicfrs", "Inspectorate of Constabulary and Fire & Rescue Services"),
+        ("pfd", "Prevention of Future Deaths"),
+        ("fme", "Forensic Medical Examiner"),
+        ("bcu", "Basic Command Unit"),
+        ("mit", "Murder Investigation Team"),
+    ):
         assert term in glossary.ids and words in " ".join(glossary.text), term
     for name in ("changes", "citation", "readme"):
         assert (built_site / f"{name}.html").exists()
@@ -365,8 +409,17 @@ def test_no_page_refers_a_reader_to_a_file_the_site_does_not_hold(built_site):
 
 def test_home_page_leads_with_the_answers_and_the_picture(built_site):
     text = text_of(built_site / "index.html")
-    order = [text.index(s) for s in ("The answers first", "unlawfully killed", "How many chances were missed before each death", "The picture",
-                                     "Where to go next", "Every headline number")]
+    order = [
+        text.index(s)
+        for s in (
+            "The answers first",
+            "unlawfully killed",
+            "How many chances were missed before each death",
+            "The picture",
+            "Where to go next",
+            "Every headline number",
+        )
+    ]
     assert order == sorted(order)
     # deaths_view, checked by hand in test_gaps: 5 certainly and 9 possibly before Kovari's death, 19 and 22 before Taylor's
     html = (built_site / "index.html").read_text(encoding="utf-8")
@@ -403,14 +456,20 @@ def test_search_index_holds_plain_words(built_site):
     index = json.loads(raw.removeprefix("window.SEARCH_INDEX = ").rstrip().rstrip(";"))
     for entry in index:
         assert "['" not in entry["x"] and "`" not in entry["x"] and "**" not in entry["x"], entry["u"]
+
+
 def test_slides_are_headed_by_what_happened_not_the_kind(case, export):
     by_id = {e["unique_id"]: e for e in export["events"]}
     # ev-w-01 (events.csv): "Port was arrested on suspicion of drugging and raping a man at his flat; the complainant ..."
-    assert by_id["ev-w-01"]["text"]["headline"] == "Port was arrested on suspicion of drugging and raping a man at his flat"
+    assert (
+        by_id["ev-w-01"]["text"]["headline"]
+        == "Port was arrested on suspicion of drugging and raping a man at his flat"
+    )
     # ev-k-01: "Kovari went to stay at Port's flat in Barking." is short: the headline is the sentence.
     assert by_id["ev-k-01"]["text"]["headline"] == html.escape("Kovari went to stay at Port's flat in Barking")
     # ev-w-05: "Walgate died at Port's flat after Port gave him an excessive, fatal quantity of GHB. The pathologist ..."
     assert by_id["ev-w-05"]["text"]["headline"] == html.escape(
-        "Walgate died at Port's flat after Port gave him an excessive, fatal quantity of GHB")
+        "Walgate died at Port's flat after Port gave him an excessive, fatal quantity of GHB"
+    )
     headlines = [e["text"]["headline"] for e in export["events"]]
     assert "Police action" not in headlines and len(set(headlines)) == len(headlines)

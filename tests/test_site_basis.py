@@ -27,10 +27,13 @@ def text(site: Path, path: str) -> str:
 def test_a_quote_is_shown_in_quotation_marks_with_its_publisher_and_a_link_at_the_passage(built_site):
     quote = "Anthony was alive on Tuesday 17 June and was in touch with some friends and went to Barking that evening"
     assert f"“{quote}” — BBC News ( bbc-20211012-walgate ): open the publisher's page at the passage" in text(
-        built_site, "victims/walgate.html")
+        built_site, "victims/walgate.html"
+    )
     href = text_fragment("https://www.bbc.co.uk/news/uk-england-london-58889736", quote)
-    assert href == ("https://www.bbc.co.uk/news/uk-england-london-58889736#:~:text="
-                    "Anthony%20was%20alive%20on,to%20Barking%20that%20evening")
+    assert href == (
+        "https://www.bbc.co.uk/news/uk-england-london-58889736#:~:text="
+        "Anthony%20was%20alive%20on,to%20Barking%20that%20evening"
+    )
     assert f'<a href="{href}">open the publisher\'s page at the passage</a>' in page(built_site, "victims/walgate.html")
 
 

@@ -18,10 +18,19 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--disable-default-apps", "--disable-sync", "--no-default-browser-check"]
-INSTALL = ("Chromium is needed for the browser tests: on Debian or Ubuntu run `sudo apt-get install -y chromium` "
-           "(or set CHROMIUM=/path/to/chromium). To run the other tests without them, set PORT_SKIP_BROWSER=1.")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--no-default-browser-check",
+]
+INSTALL = (
+    "Chromium is needed for the browser tests: on Debian or Ubuntu run `sudo apt-get install -y chromium` "
+    "(or set CHROMIUM=/path/to/chromium). To run the other tests without them, set PORT_SKIP_BROWSER=1."
+)
 
 
 def chromium() -> str:
@@ -57,11 +66,16 @@ class Watch:
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.problems: list[str] = []
         self.allowed = allowed
-        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
-                     if m.type == "error" else None)
+        self.page.on(
+            "console", lambda m: self.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
-        self.page.on("request", lambda r: None if r.url.startswith(self.allowed)
-                     else self.problems.append(f"request to another host: {r.url}"))
+        self.page.on(
+            "request",
+            lambda r: (
+                None if r.url.startswith(self.allowed) else self.problems.append(f"request to another host: {r.url}")
+            ),
+        )
 
     def visit(self, url: str) -> list[str]:
         self.problems.clear()
@@ -77,8 +91,11 @@ def serious_violations(page) -> list[str]:
     # preload=False: axe would otherwise re-fetch every style sheet with XHR, which file:// refuses
     # (a console error of axe's own making, not the page's).
     results = Axe().run(page, options={"resultTypes": ["violations"], "preload": False})
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_every_page_loads_cleanly_and_passes_axe(browser, built_site):
@@ -109,7 +126,8 @@ def test_search_finds_a_phrase_from_the_record(browser, built_site):
     # and a query in the address works too, from file://
     watch.visit((built_site / "search.html").as_uri() + "?q=Sleepyboys")
     assert "record/events.html#ev-w-03" in watch.page.eval_on_selector_all(
-        "#search-results a", "els => els.map(e => e.getAttribute('href'))")
+        "#search-results a", "els => els.map(e => e.getAttribute('href'))"
+    )
     assert watch.problems == []
     watch.page.close()
 
@@ -135,11 +153,17 @@ def test_site_works_from_a_local_web_server(browser, built_site):
     base = f"http://127.0.0.1:{server.server_port}/"
     try:
         watch = Watch(browser, allowed=(base, "data:"))
-        for page in ("index.html", "timeline.html", "opportunities/op-w-01.html", "notebooks/02-gaps-to-next-death.html"):
+        for page in (
+            "index.html",
+            "timeline.html",
+            "opportunities/op-w-01.html",
+            "notebooks/02-gaps-to-next-death.html",
+        ):
             assert watch.visit(base + page) == [], page
         watch.visit(base + "search.html?q=gurgling")
         assert "opportunities/op-w-02.html" in watch.page.eval_on_selector_all(
-            "#search-results a", "els => els.map(e => e.getAttribute('href'))")
+            "#search-results a", "els => els.map(e => e.getAttribute('href'))"
+        )
         watch.page.close()
     finally:
         server.shutdown()
@@ -159,8 +183,12 @@ def test_an_opportunity_page_prints_without_navigation_and_with_its_source_urls(
     assert all(display == "none" for _, display in hidden), hidden
     after = watch.page.evaluate("""() => [...document.querySelectorAll('ol.sources li > a:first-child')]
         .map(a => getComputedStyle(a, '::after').content)""")
-    urls = load_case(DATA).sources.set_index("source_id").loc[
-        load_case(DATA).opportunities.set_index("opportunity_id").at["op-w-01", "source_ids"], "url"].tolist()
+    urls = (
+        load_case(DATA)
+        .sources.set_index("source_id")
+        .loc[load_case(DATA).opportunities.set_index("opportunity_id").at["op-w-01", "source_ids"], "url"]
+        .tolist()
+    )
     assert after == [f'" <{u}>"' for u in urls]
     pdf = tmp_path / "op-w-01.pdf"
     watch.page.pdf(path=str(pdf))

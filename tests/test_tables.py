@@ -17,20 +17,26 @@ def case():
     return load_case(DATA)
 
 
-@pytest.mark.parametrize("earliest, latest, text", [
-    ("2014-06-19", "2014-06-19", "19 Jun 2014"),
-    ("2014-06-17", "2014-06-19", "17–19 Jun 2014"),
-    ("2014-06-30", "2014-07-02", "30 Jun – 2 Jul 2014"),
-    ("2014-12-30", "2015-01-02", "30 Dec 2014 – 2 Jan 2015"),
-])
+@pytest.mark.parametrize(
+    "earliest, latest, text",
+    [
+        ("2014-06-19", "2014-06-19", "19 Jun 2014"),
+        ("2014-06-17", "2014-06-19", "17–19 Jun 2014"),
+        ("2014-06-30", "2014-07-02", "30 Jun – 2 Jul 2014"),
+        ("2014-12-30", "2015-01-02", "30 Dec 2014 – 2 Jan 2015"),
+    ],
+)
 def test_day_range(earliest, latest, text):
     assert day_range(d(earliest), d(latest)) == text
 
 
 def test_victims_table_is_for_readers(case):
-    table = reader_table(case.victims, {"Name": "name", "May have died": ("died_earliest", "died_latest"),
-                                        "Notes": "notes", "Sources": "source_ids"}, case,
-                         sort=["died_earliest", "died_latest"])
+    table = reader_table(
+        case.victims,
+        {"Name": "name", "May have died": ("died_earliest", "died_latest"), "Notes": "notes", "Sources": "source_ids"},
+        case,
+        sort=["died_earliest", "died_latest"],
+    )
     assert [row[0] for row in table.rows] == ["Anthony Walgate", "Gabriel Kovari", "Daniel Whitworth", "Jack Taylor"]
     assert table.rows[0][1] == "17–19 Jun 2014"
     html = table._repr_html_()

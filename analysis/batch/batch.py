@@ -20,9 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.batch.lock import batch_lock
-from analysis.batch.manifest import (code_hash, current_entries, environment, file_hashes, is_up_to_date,
-                                     outputs_of, read_environment, read_manifest, run_inputs_hash, write_environment,
-                                     write_manifest)
+from analysis.batch.manifest import (
+    code_hash,
+    current_entries,
+    environment,
+    file_hashes,
+    is_up_to_date,
+    outputs_of,
+    read_environment,
+    read_manifest,
+    run_inputs_hash,
+    write_environment,
+    write_manifest,
+)
 from analysis.batch.publish import Interrupts, publish, stage
 from analysis.batch.spec import RUNS_FILE, Run, read_runs
 from analysis.batch.supply import KERNEL_LOG_ENV, kernel_manager_class, kernel_name, start_worker, supply
@@ -59,8 +69,15 @@ def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
     executed.parent.mkdir(parents=True, exist_ok=True)
     # request_save_on_cell_execute=False: papermill writes the executed notebook once, at the end (or
     # when a cell fails), instead of serialising and validating it twice per cell.
-    options = dict(parameters=run.parameters or None, kernel_name=kernel, progress_bar=False, log_output=False,
-                   report_mode=False, kernel_manager_class=kernel_manager_class(), request_save_on_cell_execute=False)
+    options = dict(
+        parameters=run.parameters or None,
+        kernel_name=kernel,
+        progress_bar=False,
+        log_output=False,
+        report_mode=False,
+        kernel_manager_class=kernel_manager_class(),
+        request_save_on_cell_execute=False,
+    )
     worker = supply()
     if worker is None:
         folder = paths.build / "stage" / run.name
@@ -73,8 +90,9 @@ def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
     staged_nb = stage(worker.folder, paths.source_notebooks, paths.data, run)
     manager = worker.take()
     try:
-        papermill.execute_notebook(str(staged_nb), str(executed), cwd=str(worker.folder / "notebooks"),
-                                   km=manager, **options)
+        papermill.execute_notebook(
+            str(staged_nb), str(executed), cwd=str(worker.folder / "notebooks"), km=manager, **options
+        )
     finally:
         worker.retire(manager)
         # The next run of this worker stages in the same folder: keep this run's figures apart.
@@ -85,30 +103,44 @@ def execute(run: Run, paths: Paths, kernel: str) -> tuple[Path, Path]:
     return executed, figures
 
 
-def run_batch(names: list[str] | None = None, force: bool = False, jobs: int | None = None, root: Path = Path("."),
-              figures_dir: Path | None = None, notebooks_dir: Path | None = None, build_dir: Path | None = None) -> int:
+def run_batch(
+    names: list[str] | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    root: Path = Path("."),
+    figures_dir: Path | None = None,
+    notebooks_dir: Path | None = None,
+    build_dir: Path | None = None,
+) -> int:
     """Run the selected runs (all by default) that are out of date; return the exit code.
 
     Raises :class:`~analysis.batch.spec.RunsError` for a missing or malformed runs.yaml, before
     anything is written.
     """
     root = Path(root).resolve()
-    paths = Paths(root=root, figures=Path(figures_dir or root / "figures").resolve(),
-                  notebooks=Path(notebooks_dir or root / "notebooks").resolve(),
-                  build=Path(build_dir or root / "build").resolve())
+    paths = Paths(
+        root=root,
+        figures=Path(figures_dir or root / "figures").resolve(),
+        notebooks=Path(notebooks_dir or root / "notebooks").resolve(),
+        build=Path(build_dir or root / "build").resolve(),
+    )
     runs = read_runs(root / RUNS_FILE)
     unknown = sorted(set(names or []) - {r.name for r in runs})
     if unknown:
-        print(f"error: no run named {', '.join(unknown)} in {RUNS_FILE} (have: {', '.join(r.name for r in runs)})",
-              file=sys.stderr)
+        print(
+            f"error: no run named {', '.join(unknown)} in {RUNS_FILE} (have: {', '.join(r.name for r in runs)})",
+            file=sys.stderr,
+        )
         return 2
     with Interrupts() as interrupts:
         try:
             with batch_lock(paths.build, paths.figures):
                 return _run_selected(runs, names, force, jobs, paths, interrupts)
         except KeyboardInterrupt:  # before any run started, or while waiting for the lock
-            print("interrupted: no run had started; figures/, notebooks/ and the manifest were left as they were",
-                  file=sys.stderr)
+            print(
+                "interrupted: no run had started; figures/, notebooks/ and the manifest were left as they were",
+                file=sys.stderr,
+            )
             return 128 + (interrupts.signal_number or 2)
 
 
@@ -142,14 +174,17 @@ def _clean_old_logs(build: Path) -> None:
         log.unlink(missing_ok=True)
 
 
-def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: int | None, paths: Paths,
-                  interrupts: Interrupts) -> int:
+def _run_selected(
+    runs: list[Run], names: list[str] | None, force: bool, jobs: int | None, paths: Paths, interrupts: Interrupts
+) -> int:
     """The batch proper, run while holding the lock."""
     selected = [r for r in runs if not names or r.name in names]
     env, recorded = environment(), read_environment(paths.build)
     if recorded is not None and recorded != env:
-        print(f"The environment changed since the last batch here ({_changed(recorded, env)}): every run re-runs.",
-              flush=True)
+        print(
+            f"The environment changed since the last batch here ({_changed(recorded, env)}): every run re-runs.",
+            flush=True,
+        )
     manifest = read_manifest(paths.figures)
     data, inputs = data_hash(paths.data), inputs_of(selected, paths)
     todo = list(selected) if force else out_of_date(selected, paths, env)
@@ -172,8 +207,10 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     kernel = kernel_name()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     _clean_old_logs(paths.build)
-    print(f"Running {len(todo)} of {len(selected)} run(s) on {jobs} worker(s); "
-          f"{len(selected) - len(todo)} up to date.", flush=True)
+    print(
+        f"Running {len(todo)} of {len(selected)} run(s) on {jobs} worker(s); {len(selected) - len(todo)} up to date.",
+        flush=True,
+    )
     failures, finished, started = [], [], time.perf_counter()
     interrupted = False
     context = _pool_context()
@@ -197,12 +234,18 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
                 failures.append(run)
                 where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
                 reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
-                print(f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
-                      f"    executed notebook with the error: {where}", file=sys.stderr, flush=True)
+                print(
+                    f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
+                    f"    executed notebook with the error: {where}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 continue
             finished.append(run)
-            print(f"[{done}/{len(todo)}] {run.name}: ok ({', '.join(run.figures) or 'no figures'}) at {elapsed:.1f} s",
-                  flush=True)
+            print(
+                f"[{done}/{len(todo)}] {run.name}: ok ({', '.join(run.figures) or 'no figures'}) at {elapsed:.1f} s",
+                flush=True,
+            )
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: stop the workers (their kernels exit with them) and publish nothing more.
@@ -222,8 +265,11 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
     shutil.rmtree(paths.build / "stage", ignore_errors=True)
     if interrupted:
         left = [r.name for r in todo if r not in finished and r not in failures]
-        print(f"interrupted: {len(finished)} run(s) finished and were published; {', '.join(left) or 'none'} "
-              "left as they were (their figures and notebooks untouched)", file=sys.stderr)
+        print(
+            f"interrupted: {len(finished)} run(s) finished and were published; {', '.join(left) or 'none'} "
+            "left as they were (their figures and notebooks untouched)",
+            file=sys.stderr,
+        )
         return 128 + (interrupts.signal_number or 2)
     if failures:
         print(f"{len(failures)} run(s) failed: {', '.join(r.name for r in failures)}", file=sys.stderr)
@@ -233,15 +279,26 @@ def _run_selected(runs: list[Run], names: list[str] | None, force: bool, jobs: i
 
 def _changed(old: dict, new: dict) -> str:
     """What differs between two environments, in words: ``python cpython 3.11 -> cpython 3.12``."""
-    return "; ".join(f"{key} {old.get(key)} -> {new.get(key)}" if key == "python" else "installed libraries"
-                     for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key))
+    return "; ".join(
+        f"{key} {old.get(key)} -> {new.get(key)}" if key == "python" else "installed libraries"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    )
 
 
 def _record(manifest: dict, run: Run, inputs: str, data: str, alt_texts: dict[str, str], paths: Paths) -> None:
     """Enter a published run and its figures in the manifest (written when the batch ends)."""
-    manifest["runs"][run.name] = {"inputs_sha256": inputs, "notebook": f"notebooks/{run.notebook}",
-                                  "parameters": run.parameters,
-                                  "outputs_sha256": file_hashes(outputs_of(run, paths.figures, paths.notebooks))}
+    manifest["runs"][run.name] = {
+        "inputs_sha256": inputs,
+        "notebook": f"notebooks/{run.notebook}",
+        "parameters": run.parameters,
+        "outputs_sha256": file_hashes(outputs_of(run, paths.figures, paths.notebooks)),
+    }
     for name, alt in alt_texts.items():
-        manifest["figures"][name] = {"run": run.name, "notebook": f"notebooks/{run.notebook}",
-                                     "parameters": run.parameters, "data_sha256": data, "alt_text": alt}
+        manifest["figures"][name] = {
+            "run": run.name,
+            "notebook": f"notebooks/{run.notebook}",
+            "parameters": run.parameters,
+            "data_sha256": data,
+            "alt_text": alt,
+        }

@@ -79,10 +79,10 @@ def split_command(kernel_cmd: list[str]) -> tuple[str, list[str], list[str]] | N
     if LAUNCHER not in kernel_cmd:
         return None
     at = kernel_cmd.index(LAUNCHER)
-    options = kernel_cmd[1:at - 1]
+    options = kernel_cmd[1 : at - 1]
     if at < 2 or kernel_cmd[at - 1] != "-m" or "-c" in options or "-m" in options:
         return None
-    return kernel_cmd[0], options, kernel_cmd[at + 1:]
+    return kernel_cmd[0], options, kernel_cmd[at + 1 :]
 
 
 class ForkedKernel:
@@ -137,17 +137,20 @@ class Template:
         # Run by path, not as ``-m analysis.batch.fork``: the kernels must not inherit the analysis
         # package already imported from wherever the batch runs, but import it as a new kernel would.
         code = f"import runpy; runpy.run_path({os.path.abspath(__file__)!r}, run_name='__main__')"
-        self.process = subprocess.Popen([python, *options, "-c", code], cwd=cwd, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.process = subprocess.Popen(
+            [python, *options, "-c", code], cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
 
     def serves(self, kernel_cmd: list[str]) -> bool:
         """Whether this template can start ``kernel_cmd``: same interpreter, same options, alive."""
         parts = split_command(kernel_cmd)
-        return (parts is not None and parts[0] == self.python and parts[1] == self.options
-                and self.process.poll() is None)
+        return (
+            parts is not None and parts[0] == self.python and parts[1] == self.options and self.process.poll() is None
+        )
 
-    def fork(self, kernel_cmd: list[str], cwd: str, env: dict[str, str], log: str | None,
-             timeout: float | None = None) -> ForkedKernel:
+    def fork(
+        self, kernel_cmd: list[str], cwd: str, env: dict[str, str], log: str | None, timeout: float | None = None
+    ) -> ForkedKernel:
         """A new kernel running ``kernel_cmd`` in ``cwd`` with ``env``, its stdout and stderr going to ``log``.
 
         Raises :class:`TemplateFailed` if the template does not answer within ``timeout`` seconds,
@@ -168,8 +171,11 @@ class Template:
             raise TemplateFailed(f"the kernel template did not answer within {timeout:g} s")
         answer = self.process.stdout.readline()
         if not answer.strip().isdigit():
-            raise TemplateFailed(f"the kernel template exited (status {self.process.poll()})" if not answer
-                                 else f"the kernel template answered {answer.strip()!r}")
+            raise TemplateFailed(
+                f"the kernel template exited (status {self.process.poll()})"
+                if not answer
+                else f"the kernel template answered {answer.strip()!r}"
+            )
         kernel = ForkedKernel(int(answer))
         if kernel.poll() == -1:  # not adopted by this process: it is not ours to track
             raise TemplateFailed("the forked kernel was not adopted by the worker (no child subreaper)")

@@ -53,9 +53,12 @@ def batch_lock(build: Path, figures: Path) -> Iterator[None]:
     holder = path.read_text(encoding="utf-8").strip() or "another batch"
     with ExitStack() as stack:
         stack.enter_context(_flock(path, True, f"waiting for {holder} to finish (it holds {os.path.relpath(path)})"))
-        stack.enter_context(_flock(figures, True, f"waiting for the batch or site build using {os.path.relpath(figures)}"))
-        path.write_text(f"the batch run by process {os.getpid()}, started {time.strftime('%H:%M:%S')}\n",
-                        encoding="utf-8")
+        stack.enter_context(
+            _flock(figures, True, f"waiting for the batch or site build using {os.path.relpath(figures)}")
+        )
+        path.write_text(
+            f"the batch run by process {os.getpid()}, started {time.strftime('%H:%M:%S')}\n", encoding="utf-8"
+        )
         try:
             yield
         finally:

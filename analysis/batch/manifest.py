@@ -35,8 +35,14 @@ def _sha256(*chunks: bytes) -> str:
 def notebook_source_hash(path: Path) -> str:
     """Hash of a notebook's cells (type, tags, source) and kernel, ignoring outputs and counts."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = [(c["cell_type"], c.get("metadata", {}).get("tags", []),
-              "".join(c["source"]) if isinstance(c["source"], list) else c["source"]) for c in nb["cells"]]
+    cells = [
+        (
+            c["cell_type"],
+            c.get("metadata", {}).get("tags", []),
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+        )
+        for c in nb["cells"]
+    ]
     return _sha256(json.dumps([cells, nb.get("metadata", {}).get("kernelspec", {})], sort_keys=True).encode())
 
 
@@ -64,7 +70,7 @@ def installed_libraries(search_path: list[str] | None = None) -> list[str]:
             continue
         for name in names:
             if name.endswith(".dist-info") and "-" in name:
-                dist, version = name[:-len(".dist-info")].split("-", 1)
+                dist, version = name[: -len(".dist-info")].split("-", 1)
                 dist = dist.lower().replace("-", "_").replace(".", "_")
                 if dist not in INSTALLERS and dist != PROJECT_DISTRIBUTION:
                     found.add(f"{dist}=={version}")
@@ -77,8 +83,10 @@ def environment() -> dict[str, str]:
     The interpreter counts by its feature version (3.11), as its patch releases do not change
     behaviour a notebook could show.
     """
-    return {"python": f"{sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}",
-            "libraries_sha256": _sha256(*[line.encode() for line in installed_libraries()])}
+    return {
+        "python": f"{sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}",
+        "libraries_sha256": _sha256(*[line.encode() for line in installed_libraries()]),
+    }
 
 
 #: In the build folder: the environment the batch last brought this tree's outputs up to date in.
@@ -101,10 +109,11 @@ def write_environment(build: Path, env: dict) -> None:
 def run_inputs_hash(run: Run, notebooks: Path, data: str, code: str) -> str:
     """Everything a run's outputs depend on within the project, as one hash (the environment is
     recorded in the build folder instead, so the committed manifest is the same on every machine)."""
-    spec = json.dumps({"notebook": run.notebook, "parameters": run.parameters, "figures": run.figures,
-                       "publish": run.publish}, sort_keys=True)
-    return _sha256(spec.encode(), notebook_source_hash(notebooks / run.notebook).encode(), data.encode(),
-                   code.encode())
+    spec = json.dumps(
+        {"notebook": run.notebook, "parameters": run.parameters, "figures": run.figures, "publish": run.publish},
+        sort_keys=True,
+    )
+    return _sha256(spec.encode(), notebook_source_hash(notebooks / run.notebook).encode(), data.encode(), code.encode())
 
 
 def read_manifest(figures_dir: Path) -> dict:
@@ -128,7 +137,9 @@ SUFFIXES = (".svg", ".png", ".alt.txt")
 
 def file_hashes(files: dict[str, Path]) -> dict[str, str | None]:
     """SHA-256 of each file, or None where it is missing."""
-    return {key: hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None for key, path in files.items()}
+    return {
+        key: hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None for key, path in files.items()
+    }
 
 
 def is_up_to_date(run: Run, manifest: dict, inputs: str, figures: Path, notebooks: Path) -> bool:
@@ -147,8 +158,10 @@ def current_entries(manifest: dict, runs: list[Run]) -> dict:
     """The manifest without the runs and figures that ``runs.yaml`` no longer lists (a renamed run, a
     replaced matrix), which would otherwise stay in it for ever; keys sorted."""
     names, figures = {r.name for r in runs}, {f for r in runs for f in r.figures}
-    return {"runs": {k: v for k, v in sorted(manifest["runs"].items()) if k in names},
-            "figures": {k: v for k, v in sorted(manifest["figures"].items()) if k in figures}}
+    return {
+        "runs": {k: v for k, v in sorted(manifest["runs"].items()) if k in names},
+        "figures": {k: v for k, v in sorted(manifest["figures"].items()) if k in figures},
+    }
 
 
 def write_manifest(figures_dir: Path, manifest: dict) -> None:

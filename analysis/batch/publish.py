@@ -58,7 +58,7 @@ class Interrupts:
         self.signal_number: int | None = None
         self._previous: dict[int, object] = {}
 
-    def __enter__(self) -> "Interrupts":
+    def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._previous[sig] = signal.signal(sig, self._handle)
@@ -90,8 +90,12 @@ class Interrupts:
 
 def missing_outputs(run: Run, executed: Path, staged_figures: Path) -> list[str]:
     """The files ``run`` had to write and did not (figure files, and the executed notebook)."""
-    missing = [f"{name}{suffix}" for name in run.figures for suffix in SUFFIXES
-               if not (staged_figures / f"{name}{suffix}").is_file()]
+    missing = [
+        f"{name}{suffix}"
+        for name in run.figures
+        for suffix in SUFFIXES
+        if not (staged_figures / f"{name}{suffix}").is_file()
+    ]
     if run.publish and not executed.is_file():
         missing.append(executed.name)
     return missing
@@ -107,8 +111,10 @@ def publish(run: Run, figures: Path, notebooks: Path, executed: Path, staged_fig
     """
     missing = missing_outputs(run, executed, staged_figures)
     if missing:
-        raise PublishError(f"run {run.name!r} did not write {', '.join(missing)}, which runs.yaml expects "
-                           f"(figures: {list(run.figures)}); nothing of it was published")
+        raise PublishError(
+            f"run {run.name!r} did not write {', '.join(missing)}, which runs.yaml expects "
+            f"(figures: {list(run.figures)}); nothing of it was published"
+        )
     moves: dict[Path, Path] = {}
     try:
         for name in run.figures:

@@ -14,9 +14,14 @@ import yaml
 
 RUNS_FILE = "notebooks/runs.yaml"
 #: The keys a run may have, and what each holds (for the one-line messages).
-KEYS = {"name": "a name", "notebook": "a notebook file name", "figures": "a list of figure names",
-        "parameters": "a mapping of parameter to value", "publish": "true or false",
-        "matrix": "a mapping of parameter to a list of values"}
+KEYS = {
+    "name": "a name",
+    "notebook": "a notebook file name",
+    "figures": "a list of figure names",
+    "parameters": "a mapping of parameter to value",
+    "publish": "true or false",
+    "matrix": "a mapping of parameter to a list of values",
+}
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,10 @@ def _load(path: Path) -> tuple[object, dict[int, dict[str, int]]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RunsMissing(f"{path}: not found: the batch reads {RUNS_FILE} under the project root "
-                          "(run from the project's folder or pass --root)") from None
+        raise RunsMissing(
+            f"{path}: not found: the batch reads {RUNS_FILE} under the project root "
+            "(run from the project's folder or pass --root)"
+        ) from None
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -78,16 +85,19 @@ def _check_entry(entry: object, i: int, lines: dict[str, int], path: Path) -> Ru
     name = entry.get("name") if isinstance(entry, dict) else None
     label = f"run {name!r}" if isinstance(name, str) and name else f"run #{i}"
     if not isinstance(entry, dict):
-        raise RunsError(f"{path}:{lines.get('', '?')}: {label}: each run must be a mapping with name, notebook "
-                        f"and figures, not {entry!r}")
+        raise RunsError(
+            f"{path}:{lines.get('', '?')}: {label}: each run must be a mapping with name, notebook "
+            f"and figures, not {entry!r}"
+        )
 
     def fail(key: str, what: str) -> RunsError:
         return RunsError(f"{path}:{lines.get(key, lines.get('', '?'))}: {label}: key {key!r}: {what}")
 
     unknown = [k for k in entry if k not in KEYS]
     if unknown:
-        hint = (" (`tables:` is gone: every run now depends on every table; delete the line)"
-                if "tables" in unknown else "")
+        hint = (
+            " (`tables:` is gone: every run now depends on every table; delete the line)" if "tables" in unknown else ""
+        )
         raise fail(unknown[0], f"unknown key (a run has {', '.join(KEYS)}){hint}")
     for key in ("name", "notebook"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
@@ -104,8 +114,13 @@ def _check_entry(entry: object, i: int, lines: dict[str, int], path: Path) -> Ru
     notebook = path.parent / entry["notebook"]
     if not notebook.is_file():
         raise fail("notebook", f"{entry['notebook']} not found in {path.parent} (check the file name)")
-    return Run(name=entry["name"], notebook=entry["notebook"], figures=tuple(figures), parameters=dict(parameters),
-               publish=publish)
+    return Run(
+        name=entry["name"],
+        notebook=entry["notebook"],
+        figures=tuple(figures),
+        parameters=dict(parameters),
+        publish=publish,
+    )
 
 
 def read_runs(path: Path) -> list[Run]:
@@ -122,8 +137,10 @@ def read_runs(path: Path) -> list[Run]:
         raw = {}
     if not isinstance(raw, dict) or not isinstance(raw.get("runs", []), list):
         found = type(raw.get("runs") if isinstance(raw, dict) else raw).__name__
-        raise RunsError(f"{path}: the file must be a mapping with a `runs:` list of runs (found a {found} "
-                        "at the top); see the comment at the top of the project's runs.yaml")
+        raise RunsError(
+            f"{path}: the file must be a mapping with a `runs:` list of runs (found a {found} "
+            "at the top); see the comment at the top of the project's runs.yaml"
+        )
     extra = [k for k in raw if k != "runs"]
     if extra:
         raise RunsError(f"{path}: unknown top-level key {extra[0]!r} (the file holds only `runs:`)")
@@ -142,8 +159,10 @@ def read_runs(path: Path) -> list[Run]:
     for r in runs:
         for figure in r.figures:
             if figure in writers:
-                raise RunsError(f"{path}: runs {writers[figure]!r} and {r.name!r} both write figure {figure!r} "
-                                "(in a matrix, put the parameters in the figure name, e.g. gaps-{basis})")
+                raise RunsError(
+                    f"{path}: runs {writers[figure]!r} and {r.name!r} both write figure {figure!r} "
+                    "(in a matrix, put the parameters in the figure name, e.g. gaps-{basis})"
+                )
             writers[figure] = r.name
     published = [r.notebook for r in runs if r.publish]
     if len(published) != len(set(published)):
@@ -172,8 +191,13 @@ def notebook_parameters(notebook: Path) -> set[str]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             for node in ast.parse(source).body:
-                targets = (node.targets if isinstance(node, ast.Assign)
-                           else [node.target] if isinstance(node, ast.AnnAssign) else [])
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else [node.target]
+                    if isinstance(node, ast.AnnAssign)
+                    else []
+                )
                 names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
 
@@ -198,8 +222,10 @@ def expand_matrix(run: Run, matrix: object, path: Path, line: int | None = None)
     known = notebook_parameters(path.parent / run.notebook)
     for name, values in matrix.items():
         if name not in known:
-            raise RunsError(f"{where}: {name!r} is not a parameter of {run.notebook} "
-                            f"(its parameters cell defines {', '.join(sorted(known))})")
+            raise RunsError(
+                f"{where}: {name!r} is not a parameter of {run.notebook} "
+                f"(its parameters cell defines {', '.join(sorted(known))})"
+            )
         if name in run.parameters:
             raise RunsError(f"{where}: {name!r} is set in both matrix and parameters (keep it in one)")
         if not isinstance(values, list) or not values:
@@ -211,14 +237,22 @@ def expand_matrix(run: Run, matrix: object, path: Path, line: int | None = None)
         chosen = dict(zip(matrix, combo))
         fill = {k: slug(v) for k, v in chosen.items()}
 
-        def filled(text: str) -> str:
+        def filled(text: str, fill: dict[str, str] = fill) -> str:
             try:
                 return text.format(**fill)
             except (KeyError, IndexError, ValueError) as exc:
-                raise RunsError(f"{where}: {text!r} uses {exc}, which is not a matrix parameter "
-                                f"({', '.join(matrix)})") from None
+                raise RunsError(
+                    f"{where}: {text!r} uses {exc}, which is not a matrix parameter ({', '.join(matrix)})"
+                ) from None
 
         params = {k: filled(v) if isinstance(v, str) else v for k, v in run.parameters.items()}
-        runs.append(Run(name="-".join([run.name, *fill.values()]), notebook=run.notebook,
-                        figures=tuple(filled(f) for f in run.figures), parameters={**params, **chosen}, publish=False))
+        runs.append(
+            Run(
+                name="-".join([run.name, *fill.values()]),
+                notebook=run.notebook,
+                figures=tuple(filled(f) for f in run.figures),
+                parameters={**params, **chosen},
+                publish=False,
+            )
+        )
     return runs

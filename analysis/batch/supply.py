@@ -44,7 +44,7 @@ def resolve_python(executable: str) -> str:
     """The interpreter jupyter_client runs for a kernel spec's ``argv[0]``: ``python``, ``python3`` or
     ``python3.X`` (this interpreter's version) mean this interpreter (``sys.executable``), as in
     ``KernelManager.format_kernel_cmd``; anything else is used as written."""
-    if executable in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
+    if executable in {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}:
         return sys.executable
     return executable
 
@@ -76,8 +76,11 @@ def _provisioner_class() -> type:
                     env = {**(kwargs.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}
                     kernel = template.fork(cmd, cwd, env, log)
                 except TemplateFailed as exc:
-                    print(f"warning: {exc}; this worker launches its kernels the usual way from now on",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"warning: {exc}; this worker launches its kernels the usual way from now on",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     _supply.template = None
                     template.close()
                 else:

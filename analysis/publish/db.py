@@ -38,7 +38,7 @@ from urllib.parse import quote
 import pandas as pd
 import sqlite_utils
 
-from analysis.atomic import replace_files, temporary_beside, write_atomic
+from analysis.atomic import replace_files, temporary_beside
 from analysis.citation import Record, built_from, cite_as, record
 from analysis.gaps import deaths_view, gap_table
 from analysis.load import Case, load_case
@@ -49,12 +49,21 @@ from analysis.schema import LIST_FIELDS, RECORD_TABLES, Table, read_descriptor, 
 
 #: Computed tables: name -> (what it is, primary key). Their rows come from the library.
 COMPUTED = {
-    "gaps_death": ("Each missed opportunity and the next death, measured to the interval in which he died "
-                   "(analysis.gaps.gap_table, basis death, every opportunity).", "opportunity_id"),
-    "gaps_found": ("Each missed opportunity and the next death, measured to the day the body was found "
-                   "(analysis.gaps.gap_table, basis found, every opportunity).", "opportunity_id"),
-    "deaths": ("Per death: the missed opportunities in other investigations that certainly or possibly came "
-               "before it (analysis.gaps.deaths_view, every opportunity).", "victim_id"),
+    "gaps_death": (
+        "Each missed opportunity and the next death, measured to the interval in which he died "
+        "(analysis.gaps.gap_table, basis death, every opportunity).",
+        "opportunity_id",
+    ),
+    "gaps_found": (
+        "Each missed opportunity and the next death, measured to the day the body was found "
+        "(analysis.gaps.gap_table, basis found, every opportunity).",
+        "opportunity_id",
+    ),
+    "deaths": (
+        "Per death: the missed opportunities in other investigations that certainly or possibly came "
+        "before it (analysis.gaps.deaths_view, every opportunity).",
+        "victim_id",
+    ),
 }
 
 #: Descriptions of the computed columns known today; a column added to the library later is
@@ -66,7 +75,7 @@ COMPUTED_COLUMNS = {
     "date_latest": "Latest day on which it first arose.",
     "identified_by": "Who identified it as a failing (`;`-separated).",
     "next_death": "The next death, other than the one under investigation, that could have followed it; "
-                  "empty if none did.",
+    "empty if none did.",
     "next_death_name": "Name of the next death's victim.",
     "next_earliest": "Start of the next death's interval on this basis.",
     "next_latest": "End of the next death's interval on this basis.",
@@ -76,7 +85,7 @@ COMPUTED_COLUMNS = {
     "open_until_earliest": "Earliest day on which the opportunity's chance closed.",
     "open_until_latest": "Latest day on which the opportunity's chance closed.",
     "deaths_while_open": "Other deaths that possibly happened while the opportunity stood open (from when it arose "
-                         "to when it closed; analysis.intervals.possibly_in_window).",
+    "to when it closed; analysis.intervals.possibly_in_window).",
     "days_open_min": "Fewest days from when the opportunity arose to when its chance closed.",
     "days_open_max": "Most days from when the opportunity arose to when its chance closed.",
     "victim_id": "The victim whose death this row is about.",
@@ -84,9 +93,9 @@ COMPUTED_COLUMNS = {
     "died_earliest": "Earliest date on which he can have died.",
     "died_latest": "Latest date on which he can have died.",
     "n_certainly_before": "How many missed opportunities in other investigations certainly arose before his death "
-                          "(the latest day each may have arisen is before his earliest possible day of death).",
+    "(the latest day each may have arisen is before his earliest possible day of death).",
     "n_possibly_before": "How many possibly arose before it (the earliest day each may have arisen is on or before "
-                         "his latest possible day of death); includes the certain ones.",
+    "his latest possible day of death); includes the certain ones.",
     "certainly_before": "Those certainly before it (`;`-separated; also the link table deaths_certainly_before).",
     "possibly_before": "Those possibly before it (`;`-separated; also the link table deaths_possibly_before).",
 }
@@ -115,11 +124,18 @@ FACETS = {
 
 #: Column widths for Datasette's pages, so that a sentence column is never squeezed to a few
 #: characters beside ids and dates (served inline: the database needs no static folder).
-CSS = ("td.col-missed, td.col-would_have, td.col-summary, td.col-text, td.col-notes { min-width: 24em; } "
-       "td.col-opportunity_id, td.col-event_id, td.col-finding_id, td.col-id, td.col-death { white-space: nowrap; }")
+CSS = (
+    "td.col-missed, td.col-would_have, td.col-summary, td.col-text, td.col-notes { min-width: 24em; } "
+    "td.col-opportunity_id, td.col-event_id, td.col-finding_id, td.col-id, td.col-death { white-space: nowrap; }"
+)
 SORT = {
-    "victims": "died_earliest", "events": "date_earliest", "opportunities": "date_earliest",
-    "findings": "date", "gaps_death": "date_earliest", "gaps_found": "date_earliest", "deaths": "died_earliest",
+    "victims": "died_earliest",
+    "events": "date_earliest",
+    "opportunities": "date_earliest",
+    "findings": "date",
+    "gaps_death": "date_earliest",
+    "gaps_found": "date_earliest",
+    "deaths": "died_earliest",
 }
 SORT_DESC = {"sources": "published"}
 #: Shown instead of the bare id wherever a foreign key points at the table. Events, opportunities
@@ -218,16 +234,26 @@ def _citations_table(db: sqlite_utils.Database, case: Case, tables: dict[str, Ta
 
 def computed_frames(case: Case) -> dict[str, pd.DataFrame]:
     """The rules' results stored as tables: both gap tables and the per-death view, from the library."""
-    return {"gaps_death": gap_table(case, basis="death"), "gaps_found": gap_table(case, basis="found"),
-            "deaths": deaths_view(case)}
+    return {
+        "gaps_death": gap_table(case, basis="death"),
+        "gaps_found": gap_table(case, basis="found"),
+        "deaths": deaths_view(case),
+    }
 
 
 def fts_columns(table: Table) -> list[str]:
     """Free-text columns of a package table: strings with no enum, pattern, key or list role."""
     keys = {table.primary_key, *table.foreign_keys, "row_id", "derived_from"}
-    return [f.name for f in table.fields
-            if f.type == "string" and not f.enum and f.pattern is None and f.name not in keys
-            and f.name not in LIST_FIELDS and f.name != "url"]
+    return [
+        f.name
+        for f in table.fields
+        if f.type == "string"
+        and not f.enum
+        and f.pattern is None
+        and f.name not in keys
+        and f.name not in LIST_FIELDS
+        and f.name != "url"
+    ]
 
 
 def link_table_name(table: Table, field: str) -> str:
@@ -242,11 +268,17 @@ _SQL_TYPES = {"date": str, "integer": int, "string": str}
 def _record_table(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame) -> None:
     columns = {f.name: _SQL_TYPES.get(f.type, str) for f in table.fields}
     db.table(table.name).create(
-        columns, pk=table.primary_key, not_null=[f.name for f in table.fields if f.required],
-        foreign_keys=[(column, target, target_column) for column, (target, target_column) in table.foreign_keys.items()],
+        columns,
+        pk=table.primary_key,
+        not_null=[f.name for f in table.fields if f.required],
+        foreign_keys=[
+            (column, target, target_column) for column, (target, target_column) in table.foreign_keys.items()
+        ],
     )
-    db.table(table.name).insert_all({str(name): (";".join(value) or None if name in LIST_FIELDS else _cell(value))
-                                     for name, value in row.items()} for row in frame.to_dict(orient="records"))
+    db.table(table.name).insert_all(
+        {str(name): (";".join(value) or None if name in LIST_FIELDS else _cell(value)) for name, value in row.items()}
+        for row in frame.to_dict(orient="records")
+    )
 
 
 def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, tables: dict[str, Table]) -> None:
@@ -255,21 +287,42 @@ def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, 
             continue
         target = LIST_FIELDS[field]
         item = tables[target].primary_key if target else field
-        _link_table(db, link_table_name(table, field), table.name, table.primary_key, item,
-                    (target, item) if target else None, zip(frame[table.primary_key], frame[field]))
+        _link_table(
+            db,
+            link_table_name(table, field),
+            table.name,
+            table.primary_key,
+            item,
+            (target, item) if target else None,
+            zip(frame[table.primary_key], frame[field]),
+        )
 
 
-def _link_table(db: sqlite_utils.Database, name: str, owner: str, key: str, item: str,
-                target: tuple[str, str] | None, pairs: Iterable[tuple[Any, Any]]) -> None:
+def _link_table(
+    db: sqlite_utils.Database,
+    name: str,
+    owner: str,
+    key: str,
+    item: str,
+    target: tuple[str, str] | None,
+    pairs: Iterable[tuple[Any, Any]],
+) -> None:
     """One row per (``key``, list item); ``target`` is the (table, column) the items refer to, if any."""
     foreign = [(key, owner, key)] + ([(item, *target)] if target else [])
     db.table(name).create({key: str, item: str}, pk=(key, item), not_null=[key, item], foreign_keys=foreign)
-    db.table(name).insert_all({key: _cell(owner_id), item: _cell(value)}
-                        for owner_id, values in pairs for value in _as_list(values))
+    db.table(name).insert_all(
+        {key: _cell(owner_id), item: _cell(value)} for owner_id, values in pairs for value in _as_list(values)
+    )
 
 
-def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, pk: str,
-                    ids: dict[str, set[str]], tables: dict[str, Table]) -> None:
+def _computed_table(
+    db: sqlite_utils.Database,
+    name: str,
+    frame: pd.DataFrame,
+    pk: str,
+    ids: dict[str, set[str]],
+    tables: dict[str, Table],
+) -> None:
     """Store one result of the library as it comes: every column, lists as text plus link tables.
 
     A column of strings all of which are ids of one package table gets a foreign key to it (so
@@ -291,8 +344,15 @@ def _computed_table(db: sqlite_utils.Database, name: str, frame: pd.DataFrame, p
         target = _target(_items(frame[column]), ids)
         target_key = tables[target].primary_key if target else None
         item = target_key if target_key and target_key != pk else column
-        _link_table(db, f"{name}_{column}", name, pk, item, (target, target_key) if target and target_key else None,
-                    zip(frame[pk], frame[column]))
+        _link_table(
+            db,
+            f"{name}_{column}",
+            name,
+            pk,
+            item,
+            (target, target_key) if target and target_key else None,
+            zip(frame[pk], frame[column]),
+        )
 
 
 def list_columns(frame: pd.DataFrame) -> list[str]:
@@ -348,8 +408,12 @@ def _cell(value: Any) -> Any:
 # --- Datasette metadata -------------------------------------------------------------------
 
 
-def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
-                       computed: dict[str, pd.DataFrame] | None = None, case: Case | None = None) -> dict:
+def datasette_metadata(
+    data_dir: str | Path = "data",
+    name: str | None = None,
+    computed: dict[str, pd.DataFrame] | None = None,
+    case: Case | None = None,
+) -> dict:
     """Datasette's metadata for the database, from ``datapackage.json`` plus the canned queries.
 
     Package title, description, licence and source; per table its title, description, column
@@ -364,8 +428,11 @@ def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
     package = read_descriptor(Path(data_dir))
     tables = read_tables(Path(data_dir))
     licence = (package.get("licenses") or [{}])[0]
-    rec = record(Path(data_dir).parent, Path(data_dir).name) if (Path(data_dir).parent / "CHANGES.md").is_file() \
+    rec = (
+        record(Path(data_dir).parent, Path(data_dir).name)
+        if (Path(data_dir).parent / "CHANGES.md").is_file()
         else Record(package.get("title", ""), str(package.get("version", "")), package.get("homepage", "") or "", "")
+    )
     meta: dict[str, Any] = {
         "title": package.get("title", ""),
         "description": f"Version {rec.version} of the record. " + package.get("description", ""),
@@ -380,14 +447,18 @@ def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
     described: dict[str, dict[str, Any]] = {}
     for table in tables.values():
         described[table.name] = {
-            "title": table.title, "description": table.description,
+            "title": table.title,
+            "description": table.description,
             "columns": {f.name: f.description for f in table.fields if f.description},
         }
         if table.name == "citations":
             described["citations"]["columns"].update(
                 citation_id="Number of the citation, in the order of citations.csv.",
-                **{key: f"The cited row, when it is one of {name} ({name}.{key}); the same id as row_id."
-                   for name, key in RECORD_TABLES.items()})
+                **{
+                    key: f"The cited row, when it is one of {name} ({name}.{key}); the same id as row_id."
+                    for name, key in RECORD_TABLES.items()
+                },
+            )
         for field in table.field_names if table.primary_key else []:
             if field in LIST_FIELDS:
                 target = LIST_FIELDS[field]
@@ -395,16 +466,24 @@ def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
                 described[link_table_name(table, field)] = {
                     "title": f"{table.title}: {field} as a link table",
                     "description": f"One row per item of the `;`-list {table.name}.{field}, so SQL can join on it.",
-                    "columns": {table.primary_key: f"The {table.name} row ({table.name}.{table.primary_key}).",
-                                item: (f"One of its {target} ({target}.{item})." if target
-                                       else "One of the bodies that identified it as a failing.")},
+                    "columns": {
+                        table.primary_key: f"The {table.name} row ({table.name}.{table.primary_key}).",
+                        item: (
+                            f"One of its {target} ({target}.{item})."
+                            if target
+                            else "One of the bodies that identified it as a failing."
+                        ),
+                    },
                 }
     for table_name, frame in computed.items():
         description, pk = COMPUTED[table_name]
         described[table_name] = {
-            "title": table_name.replace("_", " "), "description": description,
-            "columns": {c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED).replace("{series_end}", case.info.series_end_label)
-                        for c in frame.columns},
+            "title": table_name.replace("_", " "),
+            "description": description,
+            "columns": {
+                c: COMPUTED_COLUMNS.get(c, _UNDESCRIBED).replace("{series_end}", case.info.series_end_label)
+                for c in frame.columns
+            },
         }
         for column in list_columns(frame):
             described[f"{table_name}_{column}"] = {
@@ -416,14 +495,19 @@ def datasette_metadata(data_dir: str | Path = "data", name: str | None = None,
         spec["description"] = plain_text(spec.get("description", ""))
         if "columns" in spec:
             spec["columns"] = {c: plain_text(d) for c, d in spec["columns"].items()}
-    meta["databases"] = {name: {
-        "title": "The record, its link tables and the gap analysis",
-        "description": (
-            f"The data package's tables ({', '.join(tables)}), each `;`-list also as a link table, and the "
-            "results of the library's rules: the gap from each missed opportunity to the next death on both "
-            "bases (gaps_death, gaps_found) and, per death, the opportunities missed before it (deaths). "
-            "Start with the queries."),
-        "tables": described, "queries": canned_queries(list(case.victims["victim_id"]))}}
+    meta["databases"] = {
+        name: {
+            "title": "The record, its link tables and the gap analysis",
+            "description": (
+                f"The data package's tables ({', '.join(tables)}), each `;`-list also as a link table, and the "
+                "results of the library's rules: the gap from each missed opportunity to the next death on both "
+                "bases (gaps_death, gaps_found) and, per death, the opportunities missed before it (deaths). "
+                "Start with the queries."
+            ),
+            "tables": described,
+            "queries": canned_queries(list(case.victims["victim_id"])),
+        }
+    }
     return meta
 
 
@@ -462,7 +546,8 @@ def canned_queries(victim_ids: list[str]) -> dict[str, dict[str, Any]]:
                 "For each death, every missed opportunity in another investigation that certainly or possibly "
                 "came before it. Which ones did is the library's rule (analysis.gaps.deaths_view), stored in "
                 "the deaths_certainly_before and deaths_possibly_before tables; this query only joins them "
-                "to the opportunities."),
+                "to the opportunities."
+            ),
             "sql": _MISSED_BEFORE_EACH_DEATH,
         },
         "findings_naming_opportunities": {
@@ -475,7 +560,8 @@ def canned_queries(victim_ids: list[str]) -> dict[str, dict[str, Any]]:
             "description": (
                 f"Type a victim_id ({', '.join(victim_ids)}) or a full name: his death, the events "
                 "about him, the opportunities missed in his investigation, the findings about him or naming "
-                "those opportunities, and the opportunities in earlier investigations missed before his death."),
+                "those opportunities, and the opportunities in earlier investigations missed before his death."
+            ),
             "sql": _ABOUT_VICTIM,
         },
     }

@@ -24,8 +24,25 @@ TEXT_PAGES = {"README.md": "readme.html", "CHANGES.md": "changes.html", "CITATIO
 DEFINITIONS, GLOSSARY = "definitions.html", "glossary.html"
 
 #: Elements whose text is never turned into a link: links, code, headings, form controls, scripts.
-_NO_LINKS = {"a", "code", "pre", "script", "style", "title", "textarea", "button", "label", "summary", "option",
-             "h1", "h2", "h3", "h4", "h5", "h6"}
+_NO_LINKS = {
+    "a",
+    "code",
+    "pre",
+    "script",
+    "style",
+    "title",
+    "textarea",
+    "button",
+    "label",
+    "summary",
+    "option",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+}
 _GLOSSARY_LINE = re.compile(r"^- \*\*([A-Z][A-Za-z&]+)\*\*:\s*(.+)$", re.M)
 
 
@@ -73,12 +90,22 @@ def markdown(text: str, rewrite=None) -> Markup:
 
     body = markdown2html(text)
     body = re.sub(r'<a class="anchor-link" href="#[^"]*">&#182;</a>', "", body)
-    body = re.sub(r'(<h[1-6] id=")([^"]*)(")', lambda m: m.group(1) + slug(html.unescape(m.group(2)).replace("-", " ")) + m.group(3), body)
+    body = re.sub(
+        r'(<h[1-6] id=")([^"]*)(")',
+        lambda m: m.group(1) + slug(html.unescape(m.group(2)).replace("-", " ")) + m.group(3),
+        body,
+    )
     # wide tables scroll inside their own box, as the site's other tables do (and say so to a screen reader)
-    body = body.replace("<table>", '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>')
+    body = body.replace(
+        "<table>", '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>'
+    )
     body = body.replace("</table>", "</table></div>")
     if rewrite is not None:
-        body = re.sub(r'(<a href=")([^"]*)(")', lambda m: m.group(1) + html.escape(rewrite(html.unescape(m.group(2)))) + m.group(3), body)
+        body = re.sub(
+            r'(<a href=")([^"]*)(")',
+            lambda m: m.group(1) + html.escape(rewrite(html.unescape(m.group(2)))) + m.group(3),
+            body,
+        )
     return Markup(body)
 
 
@@ -97,8 +124,10 @@ def glossary(root: Path) -> dict[str, str]:
     path = root / "docs" / "glossary.md"
     if not path.is_file():
         return {}
-    return {term: re.split(r"[.:,(]", line, maxsplit=1)[0].strip()
-            for term, line in _GLOSSARY_LINE.findall(path.read_text(encoding="utf-8"))}
+    return {
+        term: re.split(r"[.:,(]", line, maxsplit=1)[0].strip()
+        for term, line in _GLOSSARY_LINE.findall(path.read_text(encoding="utf-8"))
+    }
 
 
 def link_terms(page_html: str, targets: dict[str, tuple[str, str]]) -> str:
@@ -108,7 +137,9 @@ def link_terms(page_html: str, targets: dict[str, tuple[str, str]]) -> str:
         return page_html
     head, _, rest = page_html.partition("<main")
     main, _, tail = rest.partition("</main>")
-    pattern = re.compile(r"(?<![\w/#.-])(" + "|".join(map(re.escape, sorted(targets, key=len, reverse=True))) + r")(?![\w-])")
+    pattern = re.compile(
+        r"(?<![\w/#.-])(" + "|".join(map(re.escape, sorted(targets, key=len, reverse=True))) + r")(?![\w-])"
+    )
     out, stack = [], []
     for piece in re.split(r"(<[^>]+>)", main):
         if piece.startswith("<"):
@@ -117,15 +148,21 @@ def link_terms(page_html: str, targets: dict[str, tuple[str, str]]) -> str:
                 name = match.group(2).lower()
                 if match.group(1):
                     if name in stack:
-                        del stack[len(stack) - 1 - stack[::-1].index(name):]
+                        del stack[len(stack) - 1 - stack[::-1].index(name) :]
                 elif name in _NO_LINKS:
                     stack.append(name)
             out.append(piece)
         elif stack or not piece.strip():
             out.append(piece)
         else:
-            out.append(pattern.sub(lambda m: '<a class="term" href="{}" title="{}">{}</a>'.format(
-                html.escape(targets[m.group(1)][0]), html.escape(targets[m.group(1)][1]), m.group(1)), piece))
+            out.append(
+                pattern.sub(
+                    lambda m: (
+                        f'<a class="term" href="{html.escape(targets[m.group(1)][0])}" title="{html.escape(targets[m.group(1)][1])}">{m.group(1)}</a>'
+                    ),
+                    piece,
+                )
+            )
     return head + "<main" + "".join(out) + "</main>" + tail
 
 
@@ -163,7 +200,9 @@ def figure_title(svg: Path) -> str:
     ``analysis.plots``), its lines joined; "" if none is found."""
     if not svg.is_file():
         return ""
-    lines = re.findall(r'<text style="font-weight: 700; font-size: 12px[^"]*"[^>]*>([^<]*)</text>', svg.read_text(encoding="utf-8"))
+    lines = re.findall(
+        r'<text style="font-weight: 700; font-size: 12px[^"]*"[^>]*>([^<]*)</text>', svg.read_text(encoding="utf-8")
+    )
     return html.unescape(" ".join(line.strip() for line in lines))
 
 
@@ -178,9 +217,15 @@ def figures(root: Path) -> list[FigureInfo]:
     for png in sorted(folder.glob("*.png")):
         entry = manifest.get(png.stem, {})
         alt = png.with_suffix(".alt.txt").read_text(encoding="utf-8").strip()
-        out.append(FigureInfo(name=png.stem, title=entry.get("title") or figure_title(png.with_suffix(".svg")) or png.stem,
-                              alt=alt, notebook=Path(entry.get("notebook", "")).stem,
-                              parameters=dict(entry.get("parameters", {}))))
+        out.append(
+            FigureInfo(
+                name=png.stem,
+                title=entry.get("title") or figure_title(png.with_suffix(".svg")) or png.stem,
+                alt=alt,
+                notebook=Path(entry.get("notebook", "")).stem,
+                parameters=dict(entry.get("parameters", {})),
+            )
+        )
     return out
 
 

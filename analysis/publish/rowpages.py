@@ -25,20 +25,25 @@ from analysis.load import Case
 JURY_NOTE = JURY_RECORD_NOTE
 
 #: Reader's words for the rules of a derivation.
-RULE_WORDS = {"equal": "the same as", "day_before": "the day before", "day_after": "the day after",
-              "start_of_month": "the first day of the month of", "end_of_month": "the last day of the month of"}
+RULE_WORDS = {
+    "equal": "the same as",
+    "day_before": "the day before",
+    "day_after": "the day after",
+    "start_of_month": "the first day of the month of",
+    "end_of_month": "the last day of the month of",
+}
 
 
 @dataclass(frozen=True)
 class SourceLink:
     """Where a source's link goes and what it is called."""
 
-    href: str            # the publisher's own page, or the only copy found
+    href: str  # the publisher's own page, or the only copy found
     publisher: str
     title: str
-    copy_only: bool      # only a copy was found: the link opens a copy, and says so
-    read_at: str         # the copy read, when it differs from href ("" otherwise)
-    read_host: str       # its host, shown as "copy read at HOST"
+    copy_only: bool  # only a copy was found: the link opens a copy, and says so
+    read_at: str  # the copy read, when it differs from href ("" otherwise)
+    read_host: str  # its host, shown as "copy read at HOST"
 
 
 def host(url: str) -> str:
@@ -62,9 +67,14 @@ def source_links(case: Case) -> dict[str, SourceLink]:
         url, read = s["url"], s.get("read_at")
         read = read if isinstance(read, str) and read else ""
         copy_only = read == url
-        out[s["source_id"]] = SourceLink(href=url, publisher=str(s["publisher"]), title=str(s["title"]),
-                                         copy_only=copy_only, read_at="" if copy_only else read,
-                                         read_host=host(read or url))
+        out[s["source_id"]] = SourceLink(
+            href=url,
+            publisher=str(s["publisher"]),
+            title=str(s["title"]),
+            copy_only=copy_only,
+            read_at="" if copy_only else read,
+            read_host=host(read or url),
+        )
     return out
 
 
@@ -88,14 +98,25 @@ def field_bases(case: Case) -> dict[str, dict[str, list[dict]]]:
     for c in case.citations.itertuples(index=False):
         if isinstance(c.quote, str) and c.quote:
             link = links[c.source_id]
-            basis = {"kind": "quote", "quote": c.quote, "source_id": c.source_id, "publisher": link.publisher,
-                     "href": text_fragment(link.href, c.quote), "copy_only": link.copy_only,
-                     "copy_href": text_fragment(link.read_at, c.quote) if link.read_at else "",
-                     "copy_host": link.read_host}
+            basis = {
+                "kind": "quote",
+                "quote": c.quote,
+                "source_id": c.source_id,
+                "publisher": link.publisher,
+                "href": text_fragment(link.href, c.quote),
+                "copy_only": link.copy_only,
+                "copy_href": text_fragment(link.read_at, c.quote) if link.read_at else "",
+                "copy_host": link.read_host,
+            }
         elif isinstance(c.derived_from, str) and c.derived_from:
             rid, _, fld = c.derived_from.rpartition(".")
-            basis = {"kind": "derived", "row_id": rid, "field": fld, "rule": RULE_WORDS.get(c.rule, c.rule),
-                     "page": pages.get(rid, "")}
+            basis = {
+                "kind": "derived",
+                "row_id": rid,
+                "field": fld,
+                "rule": RULE_WORDS.get(c.rule, c.rule),
+                "page": pages.get(rid, ""),
+            }
         else:
             basis = {"kind": "assumption", "reason": c.assumption}
         for f in c.fields:
@@ -125,8 +146,10 @@ def credits(case: Case) -> dict[str, list[dict]]:
     """Per opportunity: its official credits with ``credit``, ``strength``, ``findings`` (id, grade, page)."""
     out: dict[str, list[dict]] = {}
     for c in credits_with_grades(case).itertuples(index=False):
-        found = [{"id": f, "grade": g, "page": f"findings/{f}.html"}
-                 for f, g in (pair.split(": ") for pair in c.finding_grades.split("; "))]
+        found = [
+            {"id": f, "grade": g, "page": f"findings/{f}.html"}
+            for f, g in (pair.split(": ") for pair in c.finding_grades.split("; "))
+        ]
         out.setdefault(c.opportunity_id, []).append({"credit": c.credit, "strength": c.strength, "findings": found})
     return out
 
@@ -149,10 +172,15 @@ def install(site) -> None:
     row_grades = {t: grades(case, t).to_dict() for t in GRADED_TABLES}
     copies = rests_on_copies(case)
     site.env.globals.update(
-        bases_of=lambda rid: bases.get(rid, {}), source_link=lambda sid: links[sid], page_of=lambda rid: pages.get(rid),
-        credits_of=lambda oid: by_opp.get(oid, []), grade_of_row=lambda table, rid: row_grades[table].get(rid, ""),
-        rests_on_copies=lambda rid: rid in copies, jury_note=JURY_NOTE,
-        fields_to_show=lambda table, row: fields_to_show(case, table, row))
+        bases_of=lambda rid: bases.get(rid, {}),
+        source_link=lambda sid: links[sid],
+        page_of=lambda rid: pages.get(rid),
+        credits_of=lambda oid: by_opp.get(oid, []),
+        grade_of_row=lambda table, rid: row_grades[table].get(rid, ""),
+        rests_on_copies=lambda rid: rid in copies,
+        jury_note=JURY_NOTE,
+        fields_to_show=lambda table, row: fields_to_show(case, table, row),
+    )
 
 
 def write_pages(site) -> None:
@@ -161,8 +189,18 @@ def write_pages(site) -> None:
     sources = case.sources.set_index("source_id")
     names = dict(zip(case.victims["victim_id"], case.victims["name"]))
     for row in case.events.to_dict("records"):
-        site.write(f"events/{row['event_id']}.html", "event.html", row=row, victim_name=names.get(row["victim_id"]),
-                   sources=sources.loc[row["source_ids"]].reset_index())
+        site.write(
+            f"events/{row['event_id']}.html",
+            "event.html",
+            row=row,
+            victim_name=names.get(row["victim_id"]),
+            sources=sources.loc[row["source_ids"]].reset_index(),
+        )
     for row in case.findings.to_dict("records"):
-        site.write(f"findings/{row['finding_id']}.html", "finding.html", row=row,
-                   victim_name=names.get(row["victim_id"]), sources=sources.loc[row["source_ids"]].reset_index())
+        site.write(
+            f"findings/{row['finding_id']}.html",
+            "finding.html",
+            row=row,
+            victim_name=names.get(row["victim_id"]),
+            sources=sources.loc[row["source_ids"]].reset_index(),
+        )

@@ -51,29 +51,54 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 TABLES = ("victims", "events", "opportunities", "findings", "sources")
-SINGULAR = {"victims": "Victim", "events": "Event", "opportunities": "Missed opportunity", "findings": "Finding",
-            "sources": "Source"}
+SINGULAR = {
+    "victims": "Victim",
+    "events": "Event",
+    "opportunities": "Missed opportunity",
+    "findings": "Finding",
+    "sources": "Source",
+}
 
 #: Words for column names where the name alone is terse; any other column is shown by its name.
 LABELS = {
-    "date_earliest": "Earliest date", "date_latest": "Latest date", "identified_by": "Identified by",
-    "next_death": "Next death (id)", "next_death_name": "Next death", "next_earliest": "Next death: earliest day",
-    "next_latest": "Next death: latest day", "gap_days_min": "Gap: fewest days", "gap_days_max": "Gap: most days",
-    "gap_days_mid": "Gap: middle of the range (days)", "deaths_while_open": "Other deaths while it stood open (possibly)",
-    "days_open_min": "Days it stood open: fewest", "days_open_max": "Days it stood open: most",
-    "open_until_earliest": "Closed: earliest day", "open_until_latest": "Closed: latest day",
-    "would_have": "What it would have changed", "source_ids": "Sources", "opportunity_ids": "Missed opportunities named",
-    "victim_id": "Concerning", "investigation": "Investigation", "died_earliest": "Died: earliest day",
-    "died_latest": "Died: latest day", "found_date": "Body found", "found_place": "Where found",
-    "classified_at_time": "Classified at the time as", "home_town": "Home town",
+    "date_earliest": "Earliest date",
+    "date_latest": "Latest date",
+    "identified_by": "Identified by",
+    "next_death": "Next death (id)",
+    "next_death_name": "Next death",
+    "next_earliest": "Next death: earliest day",
+    "next_latest": "Next death: latest day",
+    "gap_days_min": "Gap: fewest days",
+    "gap_days_max": "Gap: most days",
+    "gap_days_mid": "Gap: middle of the range (days)",
+    "deaths_while_open": "Other deaths while it stood open (possibly)",
+    "days_open_min": "Days it stood open: fewest",
+    "days_open_max": "Days it stood open: most",
+    "open_until_earliest": "Closed: earliest day",
+    "open_until_latest": "Closed: latest day",
+    "would_have": "What it would have changed",
+    "source_ids": "Sources",
+    "opportunity_ids": "Missed opportunities named",
+    "victim_id": "Concerning",
+    "investigation": "Investigation",
+    "died_earliest": "Died: earliest day",
+    "died_latest": "Died: latest day",
+    "found_date": "Body found",
+    "found_place": "Where found",
+    "classified_at_time": "Classified at the time as",
+    "home_town": "Home town",
 }
 
 
 #: Words for the codes of ``identified_by`` (the figures' own labels) and of ``findings.body``;
 #: any other code is shown capitalised. A case's ``labels`` (datapackage.json) take precedence.
 WORDS = {
-    **BODY_LABELS, "inquest_jury": "Inquest jury", "mopac": "MOPAC",
-    "high_court": "High Court", "crown_court": "Crown Court", "original_inquest": "Original inquests",
+    **BODY_LABELS,
+    "inquest_jury": "Inquest jury",
+    "mopac": "MOPAC",
+    "high_court": "High Court",
+    "crown_court": "Crown Court",
+    "original_inquest": "Original inquests",
 }
 
 
@@ -149,10 +174,12 @@ class Linker:
             return self.a(f"{column.removesuffix('_id')}s/{value}.html", value)
         if column == "url":
             if value in {self.urls.get(s) for s in self.copies}:
-                return Markup('<span class="copy">only a copy was found:</span> <a href="{}">{}</a>').format(value, value)
+                return Markup('<span class="copy">only a copy was found:</span> <a href="{}">{}</a>').format(
+                    value, value
+                )
             return Markup('<a href="{}">{}</a>').format(value, value)
         if isinstance(value, pd.Timestamp):
-            return Markup("<time datetime=\"{0}\">{0}</time>").format(f"{value:%Y-%m-%d}")
+            return Markup('<time datetime="{0}">{0}</time>').format(f"{value:%Y-%m-%d}")
         if isinstance(value, list):
             return Markup("; ").join(map(str, value))
         return Markup.escape(str(value))
@@ -169,7 +196,9 @@ def _figure_for_png(figures: Path) -> dict[str, dict]:
         if not alt.exists():
             raise SiteError(f"{alt}: missing (every figure needs its alt text; run make figures)")
         found[hashlib.sha256(png.read_bytes()).hexdigest()] = {
-            "name": png.stem, "alt": alt.read_text(encoding="utf-8").strip()}
+            "name": png.stem,
+            "alt": alt.read_text(encoding="utf-8").strip(),
+        }
     return found
 
 
@@ -194,11 +223,17 @@ def notebook_page(path: Path, figures: dict[str, dict]) -> tuple[str, Markup, st
                 continue
             digest = hashlib.sha256(b64decode(png)).hexdigest()
             if digest not in figures:
-                raise SiteError(f"{path}: cell {i}: its image is none of the committed figures "
-                                "(the notebook and figures/ disagree: run make figures)")
+                raise SiteError(
+                    f"{path}: cell {i}: its image is none of the committed figures "
+                    "(the notebook and figures/ disagree: run make figures)"
+                )
             out.setdefault("metadata", {})["site_figure"] = figures[digest]
-    exporter = HTMLExporter(template_name="site-notebook", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
-                            exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="site-notebook",
+        extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nb)
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), path.stem)
     title = re.sub(r"^#+\s*", "", first.splitlines()[0]).strip()
@@ -231,12 +266,14 @@ class Site:
         """Render ``template`` to ``page`` (a path inside the site) with links relative to it."""
         names = dict(zip(self.case.victims["victim_id"], self.case.victims["name"]))
         urls = dict(zip(self.case.sources["source_id"], self.case.sources["url"]))
-        copies = set(self.case.sources.loc[self.case.sources["read_at"] == self.case.sources["url"], "source_id"]) \
-            if "read_at" in self.case.sources else set()
+        copies = (
+            set(self.case.sources.loc[self.case.sources["read_at"] == self.case.sources["url"], "source_id"])
+            if "read_at" in self.case.sources
+            else set()
+        )
         link = Linker(page, names, urls, copies)
         depth = page.count("/")
-        html_text = self.env.get_template(template).render(
-            link=link, root="../" * depth, page=page, **context)
+        html_text = self.env.get_template(template).render(link=link, root="../" * depth, page=page, **context)
         own = {k: ("../" * depth + v[0], v[1]) for k, v in self.terms.items() if v[0].partition("#")[0] != page}
         html_text = reader.link_terms(html_text, own)
         target = self.out / page
@@ -247,8 +284,10 @@ class Site:
     def index(self, title: str, url: str, *texts: object, keys: tuple = ()) -> None:
         """Add an entry to the offline search index: its title, address and words (shown in a result),
         and ``keys`` (ids and codes: found by a search, never shown)."""
+
         def words(values: tuple) -> str:
             return " ".join(reader.plain(t) for t in values if not _missing(t) and not isinstance(t, pd.Timestamp))
+
         entry = {"t": title, "u": url, "x": words(texts)}
         if keys:
             entry["k"] = words(keys)
@@ -257,8 +296,12 @@ class Site:
 
 def _environment(case: Case | None = None) -> Environment:
     info = case.info if case is not None else None
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["when"] = lambda row, a="date_earliest", b="date_latest": display_interval(row[a], row[b])
     env.filters["day"] = lambda ts: "" if _missing(ts) else f"{ts.day} {ts:%B %Y}"
     env.filters["kind"] = kind_label
@@ -297,9 +340,15 @@ def build_site(root: str | Path = ".", out: str | Path = "site", data: str | Pat
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        site = Site(case=case, root=root, env=_environment(case), out=tmp, data_dir=data_dir,
-                    figures_dir=root / "figures" if own else tmp / "figures",
-                    notebooks_dir=root / "notebooks" if own else None)
+        site = Site(
+            case=case,
+            root=root,
+            env=_environment(case),
+            out=tmp,
+            data_dir=data_dir,
+            figures_dir=root / "figures" if own else tmp / "figures",
+            notebooks_dir=root / "notebooks" if own else None,
+        )
         if not own:
             _draw_figures(case, site.figures_dir)
         _record_globals(site)
@@ -335,7 +384,8 @@ def _build(site: Site) -> None:
     reader_pages(site)
     site.write("search.html", "search.html")
     (site.out / "search-index.js").write_text(
-        "window.SEARCH_INDEX = " + json.dumps(site.search, ensure_ascii=False) + ";\n", encoding="utf-8")
+        "window.SEARCH_INDEX = " + json.dumps(site.search, ensure_ascii=False) + ";\n", encoding="utf-8"
+    )
     _home(site, notebooks)
 
 
@@ -366,8 +416,16 @@ def _notebooks(site: Site) -> list[dict]:
         title, body, text = notebook_page(nb, alt)
         page = f"notebooks/{nb.stem}.html"
         declared, injected = reader.notebook_parameters(nb)
-        site.write(page, "notebook.html", title=title, body=body, ipynb=nb.name, declared=declared,
-                   injected=injected, example=_rerun_example(nb.name, declared))
+        site.write(
+            page,
+            "notebook.html",
+            title=title,
+            body=body,
+            ipynb=nb.name,
+            declared=declared,
+            injected=injected,
+            example=_rerun_example(nb.name, declared),
+        )
         (site.out / "notebooks" / nb.name).write_bytes(nb.read_bytes())
         site.index(f"Notebook: {title}", page, title, text)
         notebooks.append({"page": page, "title": title, "file": nb.name})
@@ -379,7 +437,9 @@ def _rerun_example(name: str, declared: list[tuple[str, str, str]]) -> str:
     under build/ (never over the committed notebook or figures)."""
     stem = Path(name).stem
     command = f".venv/bin/papermill notebooks/{name} build/{stem}-rerun.ipynb -p figures_dir ../build/figures"
-    other = next(((n, v) for n, v, _ in declared if n not in ("data_dir", "figures_dir") and not n.endswith("_figure")), None)
+    other = next(
+        ((n, v) for n, v, _ in declared if n not in ("data_dir", "figures_dir") and not n.endswith("_figure")), None
+    )
     if other:
         command += f" -p {other[0]} VALUE"
     return command
@@ -392,14 +452,25 @@ def _tables(site: Site) -> None:
         frame, spec = getattr(site.case, name), schema[name]
         if name in GRADED_TABLES:  # what each row stands on, by the library's one rule
             frame = with_grades(site.case, name).rename(columns={"grade": "evidence_grade"})
-        site.write(f"record/{name}.html", "table.html", name=name, spec=spec, frame=frame,
-                   columns=list(frame.columns), key=spec.primary_key)
+        site.write(
+            f"record/{name}.html",
+            "table.html",
+            name=name,
+            spec=spec,
+            frame=frame,
+            columns=list(frame.columns),
+            key=spec.primary_key,
+        )
         for row in frame.to_dict("records"):
             rid = row[spec.primary_key]
             url = f"opportunities/{rid}.html" if name == "opportunities" else f"record/{name}.html#{rid}"
             free = fts_columns(spec)  # the sentences a result shows; ids and codes are only searched
-            site.index(f"{SINGULAR.get(name, name)} {rid}", url, *(row[c] for c in free if c in row),
-                       keys=tuple(v for c, v in row.items() if c not in free))
+            site.index(
+                f"{SINGULAR.get(name, name)} {rid}",
+                url,
+                *(row[c] for c in free if c in row),
+                keys=tuple(v for c, v in row.items() if c not in free),
+            )
 
 
 def _opportunities(site: Site) -> None:
@@ -414,14 +485,22 @@ def _opportunities(site: Site) -> None:
         gap = gaps.loc[gaps["opportunity_id"] == oid].iloc[0].to_dict()
         found = gaps_found.loc[gaps_found["opportunity_id"] == oid].iloc[0].to_dict()
         naming = case.findings[case.findings["opportunity_ids"].map(lambda ids, o=oid: o in ids)]
-        site.write(f"opportunities/{oid}.html", "opportunity.html", row=row, gap=gap, found=found,
-                   extra={k: v for k, v in gap.items() if k not in own_columns},
-                   extra_found={k: v for k, v in found.items() if k not in own_columns},
-                   findings=naming, sources=sources.loc[row["source_ids"]].reset_index(),
-                   grade=opportunity_grades[oid],
-                   victim_name=case.victim_name(row["investigation"]))
-    site.write("opportunities/index.html", "opportunities.html", gaps=gaps,
-               opps=case.opportunities.set_index("opportunity_id"))
+        site.write(
+            f"opportunities/{oid}.html",
+            "opportunity.html",
+            row=row,
+            gap=gap,
+            found=found,
+            extra={k: v for k, v in gap.items() if k not in own_columns},
+            extra_found={k: v for k, v in found.items() if k not in own_columns},
+            findings=naming,
+            sources=sources.loc[row["source_ids"]].reset_index(),
+            grade=opportunity_grades[oid],
+            victim_name=case.victim_name(row["investigation"]),
+        )
+    site.write(
+        "opportunities/index.html", "opportunities.html", gaps=gaps, opps=case.opportunities.set_index("opportunity_id")
+    )
 
 
 def _victims(site: Site) -> None:
@@ -432,12 +511,21 @@ def _victims(site: Site) -> None:
     sources = case.sources.set_index("source_id")
     for v in case.victims.to_dict("records"):
         vid = v["victim_id"]
-        events = case.events[case.events["victim_id"] == vid].sort_values(["date_earliest", "date_latest"], kind="stable")
+        events = case.events[case.events["victim_id"] == vid].sort_values(
+            ["date_earliest", "date_latest"], kind="stable"
+        )
         findings = case.findings[case.findings["victim_id"] == vid].sort_values("date", kind="stable")
-        site.write(f"victims/{vid}.html", "victim.html", v=v, events=events, gaps=gaps[gaps["investigation"] == vid],
-                   opps=case.opportunities.set_index("opportunity_id"), findings=findings,
-                   sources=sources.loc[v["source_ids"]].reset_index(),
-                   before=view.loc[vid].to_dict() if vid in view.index else None)
+        site.write(
+            f"victims/{vid}.html",
+            "victim.html",
+            v=v,
+            events=events,
+            gaps=gaps[gaps["investigation"] == vid],
+            opps=case.opportunities.set_index("opportunity_id"),
+            findings=findings,
+            sources=sources.loc[v["source_ids"]].reset_index(),
+            before=view.loc[vid].to_dict() if vid in view.index else None,
+        )
     site.write("victims/index.html", "victims.html", victims=case.victims)
 
 
@@ -449,7 +537,8 @@ def _chronology_and_timeline(site: Site) -> None:
     (site.out / "timeline.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     # A script, not a fetch of timeline.json: browsers refuse fetch() from file:// pages.
     (site.out / "timeline-data.js").write_text(
-        "window.TIMELINE_DATA = " + json.dumps(data, ensure_ascii=False) + ";\n", encoding="utf-8")
+        "window.TIMELINE_DATA = " + json.dumps(data, ensure_ascii=False) + ";\n", encoding="utf-8"
+    )
     site.write("timeline.html", "timeline.html", n_events=len(data["events"]))
 
 
@@ -465,10 +554,12 @@ def _record_globals(site: Site) -> None:
     terms every page links (the glossary's acronyms, the README)."""
     rec = record(site.root)
     commit = built_from(site.root)
-    site.env.globals.update(record=rec, commit=commit, cite=cite_as(rec, commit), code_version=_version(),
-                            credit=_credit(rec, commit))
-    site.terms = {term: (f"{reader.GLOSSARY}#{reader.slug(term)}", words)
-                  for term, words in reader.glossary(site.root).items()}
+    site.env.globals.update(
+        record=rec, commit=commit, cite=cite_as(rec, commit), code_version=_version(), credit=_credit(rec, commit)
+    )
+    site.terms = {
+        term: (f"{reader.GLOSSARY}#{reader.slug(term)}", words) for term, words in reader.glossary(site.root).items()
+    }
     if (site.root / "README.md").is_file():
         site.terms["README"] = ("readme.html", "The project's README, as a page of this site")
     if (site.root / "docs" / "definitions.md").is_file():  # the record's own terms, defined once
@@ -503,8 +594,13 @@ def reader_pages(site: Site) -> None:
         title = reader.title_of(text, path.stem)
         body = reader.markdown(text, lambda h, s=source, p=page: reader.site_link(h, s, p))
         if path.name == "glossary.md":  # each term addressable: glossary.html#pnc
-            body = Markup(re.sub(r"<li><strong>([A-Za-z&]+)</strong>",
-                                 lambda m: f'<li id="{reader.slug(m.group(1))}"><strong>{m.group(1)}</strong>', body))
+            body = Markup(
+                re.sub(
+                    r"<li><strong>([A-Za-z&]+)</strong>",
+                    lambda m: f'<li id="{reader.slug(m.group(1))}"><strong>{m.group(1)}</strong>',
+                    body,
+                )
+            )
         site.write(page, "doc.html", title=title, body=body, source=source)
         site.index(title, page, title, reader.plain(text))
         listed.append({"page": page, "title": title, "source": source})
@@ -518,10 +614,16 @@ def reader_pages(site: Site) -> None:
             body = reader.markdown(text, lambda h, s=name, p=page: reader.site_link(h, s, p))
             title = reader.title_of(text, name)
         else:
-            body = Markup("<pre class=\"file\">{}</pre>").format(text)
+            body = Markup('<pre class="file">{}</pre>').format(text)
             title = f"How to cite the record: {name}"
-        site.write(page, "doc.html", title=title, body=body, source=name,
-                   download=name if (site.out / name).is_file() else None)
+        site.write(
+            page,
+            "doc.html",
+            title=title,
+            body=body,
+            source=name,
+            download=name if (site.out / name).is_file() else None,
+        )
 
 
 def _home(site: Site, notebooks: list[dict]) -> None:
@@ -535,24 +637,36 @@ def _home(site: Site, notebooks: list[dict]) -> None:
     readme = (site.root / "README.md").read_text(encoding="utf-8")
     schema = read_tables(site.data_dir)
     case = site.case
-    jury = case.findings[(case.findings["body"] == "inquest_jury")
-                         & case.findings["kind"].isin(["conclusion", "contribution"])].sort_values(["kind", "date"], kind="stable")
+    jury = case.findings[
+        (case.findings["body"] == "inquest_jury") & case.findings["kind"].isin(["conclusion", "contribution"])
+    ].sort_values(["kind", "date"], kind="stable")
     gaps = gap_table(case)
     per_investigation = [
         {"victim_id": v.victim_id, "name": v.name, "n": int((gaps["investigation"] == v.victim_id).sum())}
-        for v in each_row(case.victims)]
+        for v in each_row(case.victims)
+    ]
     story = next((f for f in reader.figures(site.figures_dir) if f.name == "open-windows"), None)
     if site.notebooks_dir is not None:
         intro = None
         ethics, licences = _readme_section(readme, "Anonymity and ethics"), _readme_section(readme, "Licences")
     else:  # another case: the README speaks of the project's own, so its own descriptor speaks here
         intro, licences, _, ethics = _other_case_home(site.data_dir)
-    site.write("index.html", "index.html", headline=Markup(markdown2html(headline(site.data_dir))),
-               conclusions=jury[jury["kind"] == "conclusion"], contributions=jury[jury["kind"] == "contribution"],
-               before=deaths_view(case), per_investigation=per_investigation, story=story, intro=intro,
-               ethics=ethics, licences=licences,
-               notebooks=notebooks, tables=[(n, schema[n]) for n in TABLES],
-               counts={n: len(getattr(site.case, n)) for n in TABLES})
+    site.write(
+        "index.html",
+        "index.html",
+        headline=Markup(markdown2html(headline(site.data_dir))),
+        conclusions=jury[jury["kind"] == "conclusion"],
+        contributions=jury[jury["kind"] == "contribution"],
+        before=deaths_view(case),
+        per_investigation=per_investigation,
+        story=story,
+        intro=intro,
+        ethics=ethics,
+        licences=licences,
+        notebooks=notebooks,
+        tables=[(n, schema[n]) for n in TABLES],
+        counts={n: len(getattr(site.case, n)) for n in TABLES},
+    )
 
 
 def _other_case_home(data_dir: Path) -> tuple[Markup, Markup, Markup, Markup]:
@@ -562,9 +676,12 @@ def _other_case_home(data_dir: Path) -> tuple[Markup, Markup, Markup, Markup]:
     licence = (descriptor.get("licenses") or [{}])[0]
     intro = Markup("<p>{}</p>").format(descriptor.get("description", ""))
     licences = Markup("<p>Data: {} (see <code>data/datapackage.json</code>). Code: MIT.</p>").format(
-        licence.get("title") or licence.get("name") or "see the data package")
-    ethics = Markup("<p>Every row cites public sources. Surviving victims of sexual offences are never named or "
-                    "identified; officers, witnesses and relatives appear by role, never by name.</p>")
+        licence.get("title") or licence.get("name") or "see the data package"
+    )
+    ethics = Markup(
+        "<p>Every row cites public sources. Surviving victims of sexual offences are never named or "
+        "identified; officers, witnesses and relatives appear by role, never by name.</p>"
+    )
     return intro, licences, Markup(""), ethics
 
 
@@ -580,4 +697,3 @@ def _pygments_css() -> str:
     from pygments.formatters import HtmlFormatter
 
     return HtmlFormatter(style="default").get_style_defs(".highlight")
-

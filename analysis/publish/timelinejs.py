@@ -34,6 +34,7 @@ import pandas as pd
 from analysis.atomic import write_atomic
 from analysis.load import Case, each_row
 
+
 def date_object(day: pd.Timestamp, display: str | None = None) -> dict:
     """A TimelineJS date object for one calendar day (numbers, as the format documents)."""
     out: dict = {"year": int(day.year), "month": int(day.month), "day": int(day.day)}
@@ -82,7 +83,7 @@ def headline(summary: str, limit: int = HEADLINE_CHARS) -> str:
     clause = first.split("; ", 1)[0]  # a whole clause, if it is short enough
     if len(clause) <= limit:
         return clause
-    return first[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def kind_label(kind: str) -> str:
@@ -98,8 +99,10 @@ def source_links(case: Case, source_ids: list[str]) -> str:
         s = sources.loc[sid]
         when = f", {s['published']}" if isinstance(s["published"], str) and s["published"] else ""
         copy = "; a copy: the publisher's own page was not found" if s.get("read_at") == s["url"] else ""
-        items.append(f'<li><a href="{html.escape(str(s["url"]))}">{html.escape(str(s["title"]))}</a> '
-                     f"({html.escape(str(s['publisher']))}{html.escape(when)}{copy})</li>")
+        items.append(
+            f'<li><a href="{html.escape(str(s["url"]))}">{html.escape(str(s["title"]))}</a> '
+            f"({html.escape(str(s['publisher']))}{html.escape(when)}{copy})</li>"
+        )
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -111,14 +114,20 @@ def investigation_eras(case: Case) -> list[dict]:
         own = opps[opps["investigation"] == v.victim_id]
         start = v.found_date
         end = max([start, *own["date_latest"]])
-        eras.append({
-            "start_date": date_object(start),
-            "end_date": date_object(end),
-            "text": {"headline": html.escape(f"{v.name} investigation"),
-                     "text": html.escape(f"From the day his body was found ({start.day} {start:%B %Y}) to the last day "
-                                         f"of the last of its {len(own)} recorded missed opportunities "
-                                         f"({end.day} {end:%B %Y}).")},
-        })
+        eras.append(
+            {
+                "start_date": date_object(start),
+                "end_date": date_object(end),
+                "text": {
+                    "headline": html.escape(f"{v.name} investigation"),
+                    "text": html.escape(
+                        f"From the day his body was found ({start.day} {start:%B %Y}) to the last day "
+                        f"of the last of its {len(own)} recorded missed opportunities "
+                        f"({end.day} {end:%B %Y})."
+                    ),
+                },
+            }
+        )
     return eras
 
 
@@ -144,9 +153,14 @@ def timeline(case: Case) -> dict:
             slide["end_date"] = date_object(e.date_latest)
         events.append(slide)
     return {
-        "title": {"text": {"headline": html.escape(case.info.title),
-                           "text": html.escape(f"{len(events)} dated events from the record, each with its public "
-                                               "sources. Data: CC BY 4.0.")}},
+        "title": {
+            "text": {
+                "headline": html.escape(case.info.title),
+                "text": html.escape(
+                    f"{len(events)} dated events from the record, each with its public sources. Data: CC BY 4.0."
+                ),
+            }
+        },
         "events": events,
         "eras": investigation_eras(case),
         "scale": "human",
