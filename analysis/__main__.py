@@ -133,6 +133,7 @@ def _gap_text(table, case, wide: bool) -> str:
         "official_credits": labels.credits,
         "deaths_in_window_certain": labels.names,
         "deaths_in_window_possible": labels.names,
+        "next_deaths": labels.names,
     }
     if wide:
         columns = {c: c for c in table.columns}

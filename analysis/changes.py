@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from analysis.atomic import write_atomic
@@ -499,7 +500,7 @@ def release(root: str | Path, level: str, message: str, today: str | None = None
     new_changes = text[:at] + entry + text[at:]
     new_citation = citation_text(citation.read_text(encoding="utf-8"), new, day, package.get("homepage", "") or "")
     for path, content in ((descriptor, new_package), (citation, new_citation), (changes_md, new_changes)):
-        write_atomic(path, lambda tmp, c=content: tmp.write_text(c, encoding="utf-8"))
+        write_atomic(path, partial(Path.write_text, data=content, encoding="utf-8"))
     return Released(
         old=current,
         new=new,

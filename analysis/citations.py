@@ -276,8 +276,8 @@ def _derivation_problems(
 def missing_bases(data_dir: Path, tables: dict[str, Table], rows: Rows) -> list[tuple[str, int, str, str]]:
     """(file, line, column, message) for each needed field without a basis, and each cited
     source that no quote of the row comes from. Empty when the record is fully cited."""
-    have: dict[str, set[str]] = {}
-    quoted: dict[str, set[str]] = {}
+    have: dict[str | None, set[str]] = {}  # looked up by a row's id, None when the row has none
+    quoted: dict[str | None, set[str]] = {}
     for _, cite in rows.get("citations", []):
         rid = cite.get("row_id")
         if rid is None:
@@ -343,7 +343,8 @@ def quotes_not_on_pages(data_dir: Path, pages_dir: Path) -> list[Problem]:
             if source not in pages:
                 page = Path(pages_dir) / f"{source}.txt"
                 pages[source] = " ".join(page.read_text(encoding="utf-8").split()) if page.is_file() else None
-            if pages[source] is None:
+            text = pages[source]
+            if text is None:
                 problems.append(
                     Problem(
                         str(where),
@@ -353,7 +354,7 @@ def quotes_not_on_pages(data_dir: Path, pages_dir: Path) -> list[Problem]:
                         "(save the excerpt read there, first line URL: ...)",
                     )
                 )
-            elif " ".join(quote.split()) not in pages[source]:
+            elif " ".join(quote.split()) not in text:
                 problems.append(
                     Problem(
                         str(where),

@@ -29,6 +29,8 @@ Police, family and press attributions carry no strength here: they cite the page
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from analysis.citations import needed_fields
@@ -104,7 +106,7 @@ def central_quotes(case: Case, table: str) -> dict[str, list[str]]:
     central = set(CENTRAL_FIELDS[table])
     ids = set(getattr(case, table)[GRADED_TABLES[table]])
     out: dict[str, list[str]] = {}
-    for c in case.citations.itertuples(index=False):
+    for c in each_row(case.citations):
         if c.row_id in ids and isinstance(c.quote, str) and c.quote and central.intersection(c.fields):
             found = out.setdefault(c.row_id, [])
             if c.source_id not in found:
@@ -258,7 +260,7 @@ def field_bases(case: Case) -> pd.DataFrame:
     non-official credits, written ``identified_by:police`` etc.).
     """
     by_field: dict[tuple[str, str], set[str]] = {}
-    for c in case.citations.itertuples(index=False):
+    for c in each_row(case.citations):
         kind = (
             "quoted"
             if isinstance(c.quote, str) and c.quote
@@ -280,7 +282,7 @@ def field_bases(case: Case) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "row_id", "field", "basis", "n_citations"])
 
 
-def _blank(value: object) -> bool:
+def _blank(value: Any) -> bool:  # any cell of a frame
     if isinstance(value, list):
         return False
     try:

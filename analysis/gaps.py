@@ -34,7 +34,7 @@ possibly before.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
@@ -51,7 +51,7 @@ from analysis.intervals import (
     possibly_in_window,
     span_range,
 )
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 Basis = Literal["death", "found"]
 #: The two ways of dating a death: the days he may have died, or the day his body was found.
@@ -249,7 +249,7 @@ def gap_table(
     strengths = credit_strengths(case)
     grade = grades(case, "opportunities")
     rows = []
-    for opp in select_opportunities(case, identified_by, investigation).itertuples(index=False):
+    for opp in each_row(select_opportunities(case, identified_by, investigation)):
         when, until = arose(opp), closed(opp)
         others = _others(deaths, opp.investigation)
         candidates = [d.when for d in others]
@@ -326,11 +326,12 @@ def deaths_view(case: Case, identified_by: str = "all", basis: Basis = "death") 
     opps = select_opportunities(case, identified_by)
     windows = death_windows(case, basis).set_index("victim_id")
     rows = []
-    for victim in case.victims.sort_values("died_earliest", kind="stable").itertuples(index=False):
-        death = Interval(windows.at[victim.victim_id, "earliest"], windows.at[victim.victim_id, "latest"])
-        other = [
-            (o.opportunity_id, arose(o)) for o in opps.itertuples(index=False) if o.investigation != victim.victim_id
-        ]
+    for victim in each_row(case.victims.sort_values("died_earliest", kind="stable")):
+        death = Interval(
+            cast(pd.Timestamp, windows.at[victim.victim_id, "earliest"]),  # date columns of the loader
+            cast(pd.Timestamp, windows.at[victim.victim_id, "latest"]),
+        )
+        other = [(o.opportunity_id, arose(o)) for o in each_row(opps) if o.investigation != victim.victim_id]
         certain = [oid for oid, when in other if certainly_before(when, death)]
         possible = [oid for oid, when in other if possibly_before(when, death)]
         rows.append(
@@ -353,4 +354,4 @@ def certainly_arisen_before(case: Case, event: pd.Series) -> int:
     ``date_latest``, such as the one that ends the series), by
     :func:`analysis.intervals.certainly_before`. The cumulative chart's alt text states it."""
     when = Interval(event["date_earliest"], event["date_latest"])
-    return sum(certainly_before(arose(o), when) for o in case.opportunities.itertuples(index=False))
+    return sum(certainly_before(arose(o), when) for o in each_row(case.opportunities))

@@ -231,7 +231,7 @@ def first_candidate(start: Interval, candidates: Sequence[Interval]) -> int | No
 # --- counts that are bands ---------------------------------------------------------------------
 
 
-def count_band(intervals: Sequence[Interval], days: Sequence[Day]) -> tuple[list[int], list[int]]:
+def count_band(intervals: Sequence[Interval], days: Iterable[Day]) -> tuple[list[int], list[int]]:
     """For each day: how many of ``intervals`` had certainly and possibly happened by then (inclusive).
 
     ``certain`` counts those whose latest day is on or before it, ``possible`` those whose

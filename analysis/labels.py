@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from analysis.gaps import IDENTIFIED_BY
-from analysis.load import Case
+from analysis.load import Case, each_row
 from analysis.schema import read_tables
 
 MISSING = "–"
@@ -55,6 +55,15 @@ def value_words(value: str) -> str:
     'official statement'
     """
     return str(value).replace("_", " ")
+
+
+def field_words(fields: Any) -> str:
+    """A ``;``-list of a row's fields in words: ``"date_earliest;date_latest"`` -> ``"date earliest and date latest"``.
+
+    >>> field_words("found_date;identified_by:police")
+    'found date and identified by: police'
+    """
+    return words(value_words(f).replace(":", ": ") for f in as_list(fields))
 
 
 def as_list(value: Any) -> list[str]:
@@ -217,7 +226,7 @@ class Labels:
         s = case.sources
         self._sources = {
             row.source_id: (source_words(row.publisher, row.published), str(row.url), str(row.title))
-            for row in s.itertuples(index=False)
+            for row in each_row(s)
         }
         o = case.opportunities
         self._missed = dict(zip(o["opportunity_id"], o["missed"]))

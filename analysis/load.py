@@ -294,6 +294,7 @@ def _check_keys(
         seen: dict[object, int] = {}
         where = str(data_dir / table.path)
         for line, row in rows[name] if table.primary_key else []:
+            assert table.primary_key is not None  # the loop runs only for a table with one
             key = row[table.primary_key]
             if key is None:
                 continue
@@ -374,7 +375,12 @@ def _check_rules(data_dir: Path, tables: dict[str, Table], rows: dict, problems:
 
 
 def _check_later_interval(
-    where: str, line: int, row: Row, first: tuple[str, str], later: tuple[str, str], problems: list[Problem]
+    where: str,
+    line: int,
+    row: dict[str, Any],  # parsed cells: these interval columns hold dates or None
+    first: tuple[str, str],
+    later: tuple[str, str],
+    problems: list[Problem],
 ) -> None:
     """A second interval (when a chance closed) that is ordered and cannot end before the first (when it arose) did."""
     start, end = first

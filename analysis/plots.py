@@ -272,11 +272,11 @@ def timeline(
                 zorder=5,
                 gid="opportunity-marks",
             )
-            for oid, yy, end in zip(opps["opportunity_id"], ys, last):
+            for oid, yy, last_day in zip(opps["opportunity_id"], ys, last):
                 if oid in shared:
                     ax.annotate(
                         oid,
-                        (end, yy),
+                        (last_day, yy),
                         xytext=(4, 0),
                         textcoords="offset points",
                         ha="left",

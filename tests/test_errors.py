@@ -4,6 +4,7 @@ schema before any kernel starts."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -96,12 +97,25 @@ def test_run_without_runs_yaml_in_a_real_process(tmp_path):
 
 
 def without_arrest(tmp_path: Path) -> Path:
+    """The real record less its arrest events (and the passages that cite them), with the descriptor
+    naming no series-ending event, so the loader's fallback rule (an arrest must exist) is what fails."""
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     events = (data / "events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    gone = {line.split(",", 1)[0] for line in events[1:] if ",arrest," in line}
     (data / "events.csv").write_text(
-        events[0] + "".join(line for line in events[1:] if ",arrest," not in line), encoding="utf-8"
+        events[0] + "".join(e for e in events[1:] if e.split(",", 1)[0] not in gone), encoding="utf-8"
     )
+    with open(data / "citations.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with open(data / "citations.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(
+            r for r in rows if r[0] not in gone and r[4].split(".", 1)[0] not in gone
+        )
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["case"].pop("series_end_event")
+    descriptor["citations"] = {"complete": False}  # the fields derived from an arrest lose their basis with it
+    (data / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     return data
 
 

@@ -60,7 +60,9 @@ def test_the_fixture_has_the_real_packages_format():
 def test_validate(capsys):
     code, out, _ = run(capsys, "validate", str(FIXTURE))
     assert code == 0
-    assert out.strip() == f"{FIXTURE}: valid (3 victims, 11 events, 5 opportunities, 4 findings, 4 sources)"
+    assert out.strip().startswith(f"{FIXTURE}: valid (3 victims, 11 events, 5 opportunities, 4 findings, 4 sources);")
+    # Invented rows quote no page: the fixture counts its bases instead of requiring them.
+    assert "0 of 104 field values have a basis" in out
 
 
 def test_gaps_worked_out_by_hand(capsys):
@@ -68,11 +70,15 @@ def test_gaps_worked_out_by_hand(capsys):
     assert code == 0
     rows = {r["opportunity_id"]: r for r in json.loads(out)}
     got = {
-        o: (r["next_death"], r["gap_days_min"], r["gap_days_max"], r["deaths_before_arrest"]) for o, r in rows.items()
+        o: (r["next_death"], r["gap_days_min"], r["gap_days_max"], r["deaths_while_open"]) for o, r in rows.items()
     }
     assert got == {
-        "op-x-01": ("placeholder", 66, 66, 2),  # 5 Mar -> 10 May 1997: 26 + 30 + 10 days
-        "op-x-02": ("placeholder", 0, 39, 2),  # 1 Apr - 30 Jun holds 10 May: 0 days at least, 1 Apr -> 10 May at most
+        # 5 Mar -> 10 May 1997: 26 + 30 + 10 days; it closed on 19 Mar, before any later death
+        "op-x-01": ("placeholder", 66, 66, 0),
+        # 1 Apr - 30 Jun holds 10 May: 0 days at least; arisen on 1 Apr, 39 days to Placeholder's death, but
+        # arisen on 11 May or later the next death is Exemplar's (20-23 Nov): 11 May -> 23 Nov is 196 days.
+        # Open until the arrest (2-4 Dec), both later deaths may fall while it stood open.
+        "op-x-02": ("placeholder", 0, 196, 2),
         "op-y-01": ("exemplar", 182, 187, 1),  # 22 May -> 20 Nov and 20 May -> 23 Nov
         "op-y-02": ("exemplar", 142, 145, 1),  # 1 Jul -> 20 Nov and -> 23 Nov
         "op-z-01": (None, None, None, 0),  # no death after Cy Exemplar's
@@ -134,12 +140,12 @@ def test_db(capsys, tmp_path):
         assert db.execute("select count(*) from victims").fetchone() == (3,)
         assert db.execute(
             "select next_death, gap_days_min, gap_days_max from gaps_death where opportunity_id = 'op-x-02'"
-        ).fetchone() == ("placeholder", 0, 39)
+        ).fetchone() == ("placeholder", 0, 196)
     metadata = json.loads(out.with_name("fiction.metadata.json").read_text(encoding="utf-8"))
     database = metadata["databases"]["fiction"]
     assert (
-        database["tables"]["gaps_death"]["columns"]["days_to_arrest_max"]
-        == "Most days from the opportunity to the suspect's arrest."
+        database["tables"]["gaps_death"]["columns"]["days_open_max"]
+        == "Most days from when the opportunity arose to when its chance closed."
     )
     assert "(testcase, placeholder, exemplar)" in database["queries"]["about_victim"]["description"]
 

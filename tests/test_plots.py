@@ -82,18 +82,19 @@ def test_timeline_draws_every_opportunity_as_its_own_countable_mark(case):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[:4] == [f"{case.victim_name(v)} investigation" for v in ("walgate", "kovari", "whitworth", "taylor")]
     marks = opportunity_marks(ax)
-    assert len(marks) == len(case.opportunities) == 27
+    assert len(marks) == len(case.opportunities) == 29  # opportunities.csv has 29 rows
     assert len(set(marks)) == len(marks)  # no two marks share a position: each can be counted
     legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
     assert any(t.startswith(f"Missed opportunity ({len(marks)})") for t in legend)
     # Every opportunity id is named once, alone: on its track, or beside its own mark where a track holds
-    # several (op-k-05 and op-k-06 share one: each is told apart, not listed as "op-k-05, op-k-06").
+    # several (op-k-03, on 28 Aug 2014 alone, and op-k-06, Dec 2014 - Jan 2015, share one: each is told
+    # apart, not listed as "op-k-03, op-k-06").
     named = [t.get_text() for t in ax.get_yticklabels(minor=True) if t.get_text()] + [a.get_text() for a in ax.texts]
     ids = [n for n in named if n.startswith("op-")]
     assert sorted(ids) == sorted(case.opportunities["opportunity_id"])
     beside = {a.get_text(): a.xy for a in ax.texts}
-    assert {"op-k-05", "op-k-06"} <= set(beside) and beside["op-k-05"][1] == beside["op-k-06"][1]  # one track
-    assert beside["op-k-05"][0] < beside["op-k-06"][0]
+    assert {"op-k-03", "op-k-06"} <= set(beside) and beside["op-k-03"][1] == beside["op-k-06"][1]  # one track
+    assert beside["op-k-03"][0] < beside["op-k-06"][0]
     assert len([p for p in ax.patches if p.get_hatch()]) == 4  # the four death spans
 
 
@@ -203,7 +204,8 @@ def test_cumulative_chart_counts_by_the_timelines_date_rule(tmp_path):
     top, _ = fig.axes
     lower, upper = sorted((line for line in top.lines if len(line.get_ydata()) > 2), key=lambda ln: ln.get_ydata()[-1])
     days = list(pd.to_datetime(lower.get_xdata()))
-    assert (days[0], days[-1]) == (pd.Timestamp("2014-07-01"), pd.Timestamp("2015-10-15"))  # to the arrest
+    # from the first death (the default victims: Walgate died 17-19 Jun 2014) to the arrest
+    assert (days[0], days[-1]) == (pd.Timestamp("2014-06-17"), pd.Timestamp("2015-10-15"))
     on = days.index(pd.Timestamp("2014-08-15"))  # op-x-02 may have arisen by then, or not yet
     assert (lower.get_ydata()[on], upper.get_ydata()[on]) == (1, 2)
     assert (lower.get_ydata()[-1], upper.get_ydata()[-1]) == (2, 3)

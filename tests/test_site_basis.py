@@ -58,7 +58,8 @@ def test_an_ip_address_is_never_shown_as_a_host(built_site):
 
 def test_jury_credits_show_strength_the_finding_grade_and_the_note(built_site):
     opp = text(built_site, "opportunities/op-w-04.html")
-    assert "Inquest jury: explicit , resting on fd-jury-walgate-failing-01 (graded unquoted)" in opp
+    # citations.csv: fd-jury-walgate-failing-01's summary is quoted from one publisher (BBC News): single
+    assert "Inquest jury: explicit , resting on fd-jury-walgate-failing-01 (graded single)" in opp
     assert "The inquest jury's own written record of its conclusions was not found" in opp
     for table in ("record/opportunities.html", "record/findings.html", "findings/fd-jury-general-basic.html"):
         assert "written record of its conclusions was not found" in text(built_site, table), table

@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from analysis.batch.lock import batch_lock
 from analysis.batch.manifest import (
@@ -233,7 +234,10 @@ def _run_selected(
             except Exception as exc:  # one failed run must not stop the others
                 failures.append(run)
                 where = os.path.relpath(paths.build / "runs" / f"{run.name}.ipynb")
-                reason = f"{exc.ename}: {exc.evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
+                # nbclient's CellExecutionError carries the kernel's ename and evalue.
+                reason = (
+                    f"{exc.ename}: {cast(Any, exc).evalue}" if hasattr(exc, "ename") else f"{type(exc).__name__}: {exc}"
+                )
                 print(
                     f"[{done}/{len(todo)}] {run.name}: FAILED after {elapsed:.1f} s: {reason.strip()}\n"
                     f"    executed notebook with the error: {where}",
@@ -251,7 +255,7 @@ def _run_selected(
         # Ctrl-C or SIGTERM: stop the workers (their kernels exit with them) and publish nothing more.
         # Runs that finished were published whole; the others never reached figures/ or notebooks/.
         interrupted = True
-        for pid in [p for p in worker_ids if p]:
+        for pid in [p for p in worker_ids[:] if p]:
             try:
                 os.kill(pid, 15)
             except ProcessLookupError:

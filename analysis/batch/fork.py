@@ -110,8 +110,10 @@ class ForkedKernel:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
+                assert timeout is not None  # a deadline is set only from a timeout
                 raise subprocess.TimeoutExpired([str(self.pid)], timeout)
             time.sleep(0.02)
+        assert self.returncode is not None  # the loop ends once poll() has set it
         return self.returncode
 
     def send_signal(self, sig: int) -> None:
@@ -161,6 +163,7 @@ class Template:
         parts = split_command(kernel_cmd)
         assert parts is not None
         request = {"args": parts[2], "cwd": cwd, "env": env, "log": log, "parent": os.getpid()}
+        assert self.process.stdin is not None and self.process.stdout is not None  # opened with PIPE
         try:
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
@@ -186,6 +189,7 @@ class Template:
             self.process.kill()
             self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
+            assert stream is not None  # opened with PIPE
             try:
                 stream.close()
             except OSError:  # a request still buffered for a template that is gone
@@ -262,7 +266,7 @@ def _import_as_in_a_kernel(names: tuple[str, ...]) -> None:
     finally:
         sys.stdout = stdout
         if not had:
-            del builtins.get_ipython
+            del builtins.get_ipython  # type: ignore[attr-defined]  # set above; builtins' stubs lack it
         if not had_backend:
             del os.environ["MPLBACKEND"]  # the kernel's environment is the request's, set after the fork
 

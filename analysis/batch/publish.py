@@ -12,9 +12,11 @@ import json
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from analysis.atomic import replace_files, temporary_beside
 from analysis.batch.manifest import SUFFIXES, dump_notebook, normalise_notebook
@@ -56,7 +58,7 @@ class Interrupts:
         self.holding = False
         self.pending: int | None = None
         self.signal_number: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():

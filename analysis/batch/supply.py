@@ -81,10 +81,12 @@ def _provisioner_class() -> type:
                         file=sys.stderr,
                         flush=True,
                     )
+                    assert _supply is not None  # the template came from it
                     _supply.template = None
                     template.close()
                 else:
-                    self.process, self.pid, self.pgid, self.cwd = kernel, kernel.pid, kernel.pid, cwd
+                    # ForkedKernel is the part of Popen that jupyter_client uses, not a Popen.
+                    self.process, self.pid, self.pgid, self.cwd = kernel, kernel.pid, kernel.pid, cwd  # type: ignore[assignment]
                     return self.connection_info
             if not log or "stderr" in kwargs:
                 return await super().launch_kernel(cmd, **kwargs)

@@ -32,7 +32,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import pandas as pd
@@ -221,15 +221,16 @@ def _citations_table(db: sqlite_utils.Database, case: Case, tables: dict[str, Ta
     columns: dict[str, type] = {"citation_id": int, **{f.name: str for f in table.fields}}
     columns.update({key: str for key in RECORD_TABLES.values()})
     foreign = [("source_id", "sources", "source_id")] + [(key, name, key) for name, key in RECORD_TABLES.items()]
-    db["citations"].create(columns, pk="citation_id", not_null=["row_id", "fields"], foreign_keys=foreign)
+    db.table("citations").create(columns, pk="citation_id", not_null=["row_id", "fields"], foreign_keys=foreign)
     owner = {rid: RECORD_TABLES[name] for name, key in RECORD_TABLES.items() for rid in getattr(case, name)[key]}
     rows = []
-    for number, c in enumerate(case.citations.to_dict(orient="records"), start=1):
+    records = cast(list[dict[str, Any]], case.citations.to_dict(orient="records"))  # the CSV's column names
+    for number, c in enumerate(records, start=1):
         row = {"citation_id": number, **{k: (";".join(v) if k == "fields" else _cell(v)) for k, v in c.items()}}
         if c["row_id"] in owner:
             row[owner[c["row_id"]]] = c["row_id"]
         rows.append(row)
-    db["citations"].insert_all(rows, columns=columns)
+    db.table("citations").insert_all(rows, columns=columns)
 
 
 def computed_frames(case: Case) -> dict[str, pd.DataFrame]:
@@ -259,6 +260,7 @@ def fts_columns(table: Table) -> list[str]:
 def link_table_name(table: Table, field: str) -> str:
     """``events`` + ``source_ids`` -> ``event_sources``; ``opportunities`` + ``identified_by`` ->
     ``opportunity_identified_by``."""
+    assert table.primary_key is not None  # only tables with a primary key get link tables
     return f"{table.primary_key.removesuffix('_id')}_{LIST_FIELDS[field] or field}"
 
 
@@ -287,6 +289,7 @@ def _record_links(db: sqlite_utils.Database, table: Table, frame: pd.DataFrame, 
             continue
         target = LIST_FIELDS[field]
         item = tables[target].primary_key if target else field
+        assert table.primary_key is not None and item is not None  # keyed tables, lists of keys or words
         _link_table(
             db,
             link_table_name(table, field),
@@ -334,7 +337,9 @@ def _computed_table(
     for column in frame.columns:
         target = _target(_items(frame[column]), ids)
         if column not in lists and target:
-            foreign.append((column, target, tables[target].primary_key))
+            target_pk = tables[target].primary_key
+            assert target_pk is not None  # ids holds only tables with a primary key
+            foreign.append((column, target, target_pk))
     db.table(name).create(columns, pk=pk, foreign_keys=foreign, not_null=[pk])
     records = []
     for row in frame.to_dict(orient="records"):

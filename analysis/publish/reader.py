@@ -140,7 +140,8 @@ def link_terms(page_html: str, targets: dict[str, tuple[str, str]]) -> str:
     pattern = re.compile(
         r"(?<![\w/#.-])(" + "|".join(map(re.escape, sorted(targets, key=len, reverse=True))) + r")(?![\w-])"
     )
-    out, stack = [], []
+    out: list[str] = []
+    stack: list[str] = []  # open elements whose text gets no links
     for piece in re.split(r"(<[^>]+>)", main):
         if piece.startswith("<"):
             match = re.match(r"<(/?)([a-zA-Z0-9]+)", piece)
@@ -206,10 +207,10 @@ def figure_title(svg: Path) -> str:
     return html.unescape(" ".join(line.strip() for line in lines))
 
 
-def figures(root: Path) -> list[FigureInfo]:
-    """Every committed figure: its name, title (the manifest's ``title`` if it has one, else the one
-    drawn), alt text, and the notebook and parameters of the run that drew it."""
-    folder = root / "figures"
+def figures(folder: Path) -> list[FigureInfo]:
+    """Every figure in ``folder`` (the committed ``figures/``, or those drawn for another case): its
+    name, title (the manifest's ``title`` if it has one, else the one drawn), alt text, and the
+    notebook and parameters of the run that drew it."""
     manifest = {}
     if (folder / "manifest.json").is_file():
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("figures", {})

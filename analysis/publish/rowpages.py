@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from analysis.citations import needed_fields
 from analysis.evidence import GRADED_TABLES, JURY_RECORD_NOTE, credits_with_grades, grades
 from analysis.fragments import text_fragment
-from analysis.load import Case
+from analysis.load import Case, each_row
 
 #: What readers are told wherever a jury credit is shown (the jury's written record was not found).
 JURY_NOTE = JURY_RECORD_NOTE
@@ -90,12 +91,13 @@ def field_bases(case: Case) -> dict[str, dict[str, list[dict]]]:
     A quote: ``kind="quote"``, ``quote``, ``source_id``, ``publisher``, ``href`` (the publisher's
     page at the passage, a text fragment), ``copy_only``, ``copy_href``/``copy_host`` (the copy read
     at the passage, if any). A derivation: ``kind="derived"``, ``row_id``, ``field``, ``rule``
-    (in words), ``page``. An assumption: ``kind="assumption"``, ``reason``.
+    (in words), ``page``, ``label`` (the row as a reader names it). An assumption: ``kind="assumption"``, ``reason``.
     """
     links, pages = source_links(case), row_pages(case)
+    names = dict(zip(case.victims["victim_id"], case.victims["name"]))  # a victim's row by his name
     order = {"quote": 0, "derived": 1, "assumption": 2}
     out: dict[str, dict[str, list[dict]]] = {}
-    for c in case.citations.itertuples(index=False):
+    for c in each_row(case.citations):
         if isinstance(c.quote, str) and c.quote:
             link = links[c.source_id]
             basis = {
@@ -113,6 +115,7 @@ def field_bases(case: Case) -> dict[str, dict[str, list[dict]]]:
             basis = {
                 "kind": "derived",
                 "row_id": rid,
+                "label": names.get(rid, rid),
                 "field": fld,
                 "rule": RULE_WORDS.get(c.rule, c.rule),
                 "page": pages.get(rid, ""),
@@ -133,7 +136,7 @@ def fields_to_show(case: Case, table: str, row: dict) -> list[str]:
     return needed_fields(table, clean, list(getattr(case, table).columns))
 
 
-def _blank(value: object) -> bool:
+def _blank(value: Any) -> bool:  # any cell of a frame
     if isinstance(value, list):
         return False
     try:
@@ -145,7 +148,7 @@ def _blank(value: object) -> bool:
 def credits(case: Case) -> dict[str, list[dict]]:
     """Per opportunity: its official credits with ``credit``, ``strength``, ``findings`` (id, grade, page)."""
     out: dict[str, list[dict]] = {}
-    for c in credits_with_grades(case).itertuples(index=False):
+    for c in each_row(credits_with_grades(case)):
         found = [
             {"id": f, "grade": g, "page": f"findings/{f}.html"}
             for f, g in (pair.split(": ") for pair in c.finding_grades.split("; "))

@@ -552,11 +552,14 @@ def _record_globals(site: Site) -> None:
     """What every page may show of the record's identity: its version (the data package's), the
     citation, the commit the site is built from, and the code's version labelled as such; and the
     terms every page links (the glossary's acronyms, the README)."""
-    rec = record(site.root)
+    own = site.notebooks_dir is not None  # another case's site cites its own data package, not this project
+    rec = record(site.root) if own else record(site.data_dir.parent, site.data_dir.name)
     commit = built_from(site.root)
     site.env.globals.update(
         record=rec, commit=commit, cite=cite_as(rec, commit), code_version=_version(), credit=_credit(rec, commit)
     )
+    if not own:  # the project's glossary, definitions and README speak of its own case
+        return
     site.terms = {
         term: (f"{reader.GLOSSARY}#{reader.slug(term)}", words) for term, words in reader.glossary(site.root).items()
     }
@@ -584,7 +587,11 @@ def _credit(rec: Record, commit: str) -> str:
 
 def reader_pages(site: Site) -> None:
     """The reference pages (every ``docs/*.md``: the definitions and the glossary at the site's top,
-    the others under ``docs/``), and the README, CHANGES.md and CITATION.cff as pages."""
+    the others under ``docs/``), and the README, CHANGES.md and CITATION.cff as pages. Another case's
+    site has none of them: they are this project's own, and speak of its case."""
+    if site.notebooks_dir is None:
+        site.write("docs/index.html", "docs.html", docs=[])
+        return
     sources = sorted((site.root / "docs").glob("*.md")) if (site.root / "docs").is_dir() else []
     listed = []
     for path in sources:
