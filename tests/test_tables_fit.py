@@ -25,7 +25,8 @@ MEASURE = """
     const shadow = !!box && getComputedStyle(box).backgroundImage.includes('gradient');
     return {i, text: t.innerText.slice(0, 60), fits: r.left >= c.left - 1 && r.right <= c.right + 1, scrolls,
             sign: shadow || hint,
-            wide: t.querySelectorAll('thead th').length >= 3, hint};
+            // a wide table in a box that can scroll says so; one laid out to wrap (no scrolling box) need not
+            wide: !!box && t.querySelectorAll('thead th').length >= 3, hint};
   });
   return {tables, sideways: document.scrollingElement.scrollWidth > window.innerWidth};
 }
