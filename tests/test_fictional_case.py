@@ -69,9 +69,7 @@ def test_gaps_worked_out_by_hand(capsys):
     code, out, _ = run(capsys, "gaps", "--data", str(FIXTURE), "--format", "json")
     assert code == 0
     rows = {r["opportunity_id"]: r for r in json.loads(out)}
-    got = {
-        o: (r["next_death"], r["gap_days_min"], r["gap_days_max"], r["deaths_while_open"]) for o, r in rows.items()
-    }
+    got = {o: (r["next_death"], r["gap_days_min"], r["gap_days_max"], r["deaths_while_open"]) for o, r in rows.items()}
     assert got == {
         # 5 Mar -> 10 May 1997: 26 + 30 + 10 days; it closed on 19 Mar, before any later death
         "op-x-01": ("placeholder", 66, 66, 0),

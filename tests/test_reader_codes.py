@@ -124,7 +124,7 @@ def test_the_scan_finds_each_kind_of_code():
     )
     # What a reader types or copies is shown as code on purpose: a source id, a parameter value, a listing;
     # the prose after it is still read.
-    assert codes_in('<p>Cite <code>bbc-20211012-walgate</code>; run <code>-p investigation walgate</code></p>') == []
+    assert codes_in("<p>Cite <code>bbc-20211012-walgate</code>; run <code>-p investigation walgate</code></p>") == []
     assert codes_in('<div class="highlight"><pre>investigation = "walgate"</pre></div><p>taylor</p>') == [
         "victim id: taylor"
     ]
