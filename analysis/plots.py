@@ -750,7 +750,10 @@ def open_windows_chart(
         for yy, row in zip(ys, each_row(gaps)):
             certain = len(row.deaths_in_window_certain.split(";")) if row.deaths_in_window_certain else 0
             possible = len(row.deaths_in_window_possible.split(";")) if row.deaths_in_window_possible else 0
-            label = "no later death" if possible == 0 else f"{certain} certain, {possible} possible"
+            if possible:
+                label = f"{certain} certain, {possible} possible"
+            else:  # a later death that came only after the chance had closed is not one "while open"
+                label = "no later death while open" if isinstance(row.next_death, str) else "no later death"
             ax.text(hi, yy, f" {label}", va="center", fontsize=7, color="black" if possible else NEUTRAL)
         labels = [
             f"{row.opportunity_id}: {shorten(str(missed[row.opportunity_id]), 46, placeholder='…')}"

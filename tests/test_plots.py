@@ -256,7 +256,10 @@ def test_open_windows_draws_every_opportunity_as_its_window(case):
     assert sum(len(c.get_offsets()) for c in dots) == len(gaps)  # a visible dot even for a one-day interval
     assert len(ax.get_yticklabels()) == len(gaps)
     labels = [t.get_text().strip() for t in ax.texts]
-    assert labels.count("no later death") == int((gaps["deaths_in_window_possible"] == "").sum())
+    none_open = gaps["deaths_in_window_possible"] == ""
+    assert labels.count("no later death") == int((none_open & gaps["next_death"].isna()).sum())  # the 5 Taylor rows
+    # op-w-01 closed within a week (20-26 Jun 2014), before Kovari's death: a later death, none while it was open
+    assert labels.count("no later death while open") == int((none_open & gaps["next_death"].notna()).sum()) == 1
     assert "3 certain, 3 possible" in labels
     # Each window's thin line ends where its chance closed (open_until_latest, drawn to the end of that day),
     # row by row in the chart's order.
