@@ -274,7 +274,7 @@ def field_bases(case: Case) -> pd.DataFrame:
     for table, key in RECORD_TABLES.items():
         frame = getattr(case, table)
         for row in frame.to_dict("records"):
-            row = {k: (None if _blank(v) else v) for k, v in row.items()}
+            row = {k: (None if is_blank(v) else v) for k, v in row.items()}
             for f in needed_fields(table, row, list(frame.columns)):
                 kinds = by_field.get((row[key], f), set())
                 basis = next((b for b in BASES if b in kinds), "missing")
@@ -282,7 +282,8 @@ def field_bases(case: Case) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "row_id", "field", "basis", "n_citations"])
 
 
-def _blank(value: Any) -> bool:  # any cell of a frame
+def is_blank(value: Any) -> bool:
+    """Whether a cell of a frame is empty (a list, even an empty one, is a value)."""
     if isinstance(value, list):
         return False
     try:

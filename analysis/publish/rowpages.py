@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
-import pandas as pd
 
 from analysis.citations import needed_fields
-from analysis.evidence import GRADED_TABLES, JURY_RECORD_NOTE, credits_with_grades, grades
+from analysis.evidence import GRADED_TABLES, JURY_RECORD_NOTE, credits_with_grades, grades, is_blank
 from analysis.fragments import text_fragment
 from analysis.load import Case, each_row
 
@@ -132,17 +130,8 @@ def field_bases(case: Case) -> dict[str, dict[str, list[dict]]]:
 
 def fields_to_show(case: Case, table: str, row: dict) -> list[str]:
     """The fields of ``row`` that need a basis, in the table's column order (credits last)."""
-    clean = {k: (None if _blank(v) else v) for k, v in row.items()}
+    clean = {k: (None if is_blank(v) else v) for k, v in row.items()}
     return needed_fields(table, clean, list(getattr(case, table).columns))
-
-
-def _blank(value: Any) -> bool:  # any cell of a frame
-    if isinstance(value, list):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def credits(case: Case) -> dict[str, list[dict]]:
