@@ -233,6 +233,25 @@ def test_opportunity_page_says_what_the_record_and_the_gap_table_say(built_site,
     assert 'id="evidence"' in html  # where the evidence grade goes
 
 
+def test_row_fields_and_record_tables_show_codes_in_words(built_site):
+    """The opportunity pages' fields and the record tables read as words (issue 20 item 1)."""
+    text = " ".join("".join(parse(built_site / "opportunities" / "op-w-06.html").text).split())
+    # op-w-06 (opportunities.csv): category forensic_examination, unit borough, identified_by
+    # jury;police;family;press, the jury's credit explicit (fd-jury-walgate-failing-04). It stood open from
+    # 19 Jun-31 Jul 2014 to 1 Mar-14 Oct 2015: Kovari (Aug 2014) and Whitworth (Sep 2014) died certainly
+    # inside that window, Taylor (Sep 2015) possibly.
+    assert "Forensic examination" in text and "Borough officers" in text
+    assert "Inquest jury (explicit finding), Met Police, Families, Press" in text
+    assert "Kovari and Whitworth" in text and "Kovari, Whitworth and Taylor" in text
+    events = (built_site / "record" / "events.html").read_text(encoding="utf-8")
+    # ev-w-02: British Transport Police found Port at Barking station (kind police_action)
+    assert re.search(r'<tr id="ev-w-02">(?:(?!</tr>).)*<td class="c-kind">Police action</td>', events, re.S)
+    findings = (built_site / "record" / "findings.html").read_text(encoding="utf-8")
+    assert re.search(
+        r'<tr id="fd-jury-walgate-failing-04">(?:(?!</tr>).)*<td class="c-body">Inquest jury</td>', findings, re.S
+    )
+
+
 def test_every_internal_link_resolves_to_a_file_and_anchor(built_site):
     cache: dict[Path, Page] = {}
     broken = []

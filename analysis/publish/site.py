@@ -38,6 +38,7 @@ from analysis.batch.lock import reading
 from analysis.citation import Record, built_from, cite_as, record
 from analysis.evidence import GRADED_TABLES, grades, with_grades
 from analysis.gaps import deaths_view, gap_table
+from analysis.labels import Labels, as_list
 from analysis.load import Case, each_row, load_case
 from analysis.plots import BODY_LABELS, number_words
 from analysis.publish import reader
@@ -132,14 +133,33 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def coded_columns(data_dir: Path) -> dict[str, dict[str, bool]]:
+    """Per column name, the tables in which it holds codes (a vocabulary or an enum), each with
+    whether the codes have labels of their own (a vocabulary) rather than only values (an enum)."""
+    out: dict[str, dict[str, bool]] = {}
+    for table in read_tables(data_dir).values():
+        for f in table.fields:
+            if f.vocabulary or f.enum:
+                out.setdefault(f.name, {})[table.name] = bool(f.vocabulary)
+    return out
+
+
+#: Columns holding official credits (``body`` or ``body:strength``), shown as
+#: "Inquest jury (general finding), Met Police".
+CREDIT_COLUMNS = ("identified_by", "official_credits")
+
+
 @dataclass
 class Linker:
-    """Turns a record value into HTML with links, relative to the page being written."""
+    """Turns a record value into HTML with links, relative to the page being written; with
+    ``labels``, codes become the reader's words (names, credits, vocabulary labels)."""
 
     page: str  # the page's path inside the site, e.g. "opportunities/ID.html"
     names: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     copies: set[str] = field(default_factory=set)  # sources known only as a copy (read_at == url)
+    labels: Labels | None = None
+    coded: dict[str, dict[str, bool]] = field(default_factory=dict)  # from :func:`coded_columns`
 
     def href(self, target: str) -> str:
         """Relative address of ``target`` (a site path, optionally with #fragment) from this page."""
@@ -158,16 +178,41 @@ class Linker:
     def victim(self, vid: str) -> Markup:
         return self.a(f"victims/{vid}.html", self.names.get(vid, vid))
 
-    def value(self, column: str, value: Any) -> Markup:
-        """One cell: ids become links, dates ISO, lists joined; everything escaped."""
+    def words(self, column: str, value: Any, table: str | None = None) -> str | None:
+        """``value`` of ``column`` in words, if it is a code the labels know; else None.
+
+        Victim ids (alone or in a ``;``-list) become names ("Testcase, Placeholder and Exemplar"),
+        credits "Inquest jury (general finding), Met Police", a vocabulary's codes their labels
+        and an enum's codes their words. ``table`` says whose column it is; without it a column
+        name that holds codes in one table only is read as that table's.
+        """
+        if self.labels is None or not isinstance(value, (str, list)):
+            return None
+        items = as_list(value)
+        if len(items) > 1 and all(i in self.names for i in items):
+            return self.labels.names(items)
+        if column in CREDIT_COLUMNS:
+            return self.labels.credits(items)
+        tables = self.coded.get(column, {})
+        if table is None and len(tables) == 1:
+            table = next(iter(tables))
+        if table not in tables:
+            return None
+        if tables[table]:
+            return self.labels.terms(table, column, items)
+        return ", ".join(kind_label(i) for i in items)
+
+    def value(self, column: str, value: Any, table: str | None = None) -> Markup:
+        """One cell: ids become links, codes words (see :meth:`words`), dates ISO, lists joined;
+        everything escaped. ``table`` names the table the column belongs to, if known."""
         if _missing(value):
             return Markup("")
+        if isinstance(value, str) and value in self.names:  # a victim id, in any column
+            return self.victim(value)
         if column == "source_ids":
             return Markup(", ").join(self.source(s) for s in value)
         if column == "opportunity_ids":
             return Markup(", ").join(self.a(f"opportunities/{o}.html", o) for o in value)
-        if column in ("victim_id", "investigation", "next_death") and value in self.names:
-            return self.victim(value)
         if column == "opportunity_id":
             return self.a(f"opportunities/{value}.html", value)
         if column in ("event_id", "finding_id"):
@@ -180,6 +225,9 @@ class Linker:
             return Markup('<a href="{}">{}</a>').format(value, value)
         if isinstance(value, pd.Timestamp):
             return Markup('<time datetime="{0}">{0}</time>').format(f"{value:%Y-%m-%d}")
+        said = self.words(column, value, table)
+        if said is not None:
+            return Markup.escape(said)
         if isinstance(value, list):
             return Markup("; ").join(map(str, value))
         return Markup.escape(str(value))
@@ -271,7 +319,15 @@ class Site:
             if "read_at" in self.case.sources
             else set()
         )
-        link = Linker(page, names, urls, copies)
+        labels, coded = self.env.globals.get("labels"), self.env.globals.get("coded")  # set by _environment
+        link = Linker(
+            page,
+            names,
+            urls,
+            copies,
+            labels if isinstance(labels, Labels) else None,
+            coded if isinstance(coded, dict) else {},
+        )
         depth = page.count("/")
         html_text = self.env.get_template(template).render(link=link, root="../" * depth, page=page, **context)
         own = {k: ("../" * depth + v[0], v[1]) for k, v in self.terms.items() if v[0].partition("#")[0] != page}
@@ -311,6 +367,9 @@ def _environment(case: Case | None = None) -> Environment:
     env.globals["label"] = lambda column: label(column, info.series_end_label if info else "the final arrest")
     env.globals["case"] = info
     if case is not None:
+        labels = Labels(case)
+        env.globals["labels"] = labels  # the record's codes in words (analysis.labels), for every page
+        env.globals["coded"] = coded_columns(case.data_dir)
         env.globals["n_investigations"] = number_words(len(case.investigations))
         env.globals["example_ids"] = [*case.opportunities["opportunity_id"][:1], *case.events["event_id"][2:3]]
     return env
