@@ -196,6 +196,7 @@ def test_changes_outside_a_project(tmp_path, flag):
     )
 
 
+@pytest.mark.batch
 def test_a_run_that_did_not_write_every_file_is_named_and_not_published(tmp_path):
     """The batch names each missing file of a figure and publishes nothing of that run."""
     root = project(tmp_path, "runs:\n  - {name: half, notebook: half.ipynb, figures: [f]}\n")

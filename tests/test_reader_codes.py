@@ -163,6 +163,7 @@ def test_cli_table_shows_no_codes(extra):
 REFERENCE = ("docs/data-dictionary.html", "definitions.html", "changes.html")
 
 
+@pytest.mark.publish
 def test_site_pages_show_no_codes(built_site):
     problems, scanned = [], 0
     for path in sorted(built_site.rglob("*.html")):

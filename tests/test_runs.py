@@ -28,6 +28,7 @@ def make_project(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.batch
 def test_failed_run_is_reported_and_leaves_its_figures_untouched(tmp_path):
     root = tiny_project(
         tmp_path,
@@ -155,6 +156,7 @@ def test_an_upgraded_library_changes_the_environment(tmp_path):
     assert "pandas==" + __import__("pandas").__version__ in installed_libraries()  # this environment's own
 
 
+@pytest.mark.batch
 def test_invalid_data_stops_the_batch_before_any_kernel(tmp_path):
     root = make_project(tmp_path)
     events = root / "data" / "events.csv"
@@ -289,6 +291,7 @@ def test_published_matrix_is_refused(tmp_path):
         read_runs(root / RUNS_FILE)
 
 
+@pytest.mark.batch
 def test_each_combination_is_incremental_on_its_own(tmp_path):
     deaths = MATRIX.replace("basis: [death, found]", "basis: [death]")
     root = tiny_project(tmp_path, deaths.replace("who: [jury+coroner, all]", "who: [all]"))
@@ -354,6 +357,7 @@ def test_a_second_batch_waits_for_the_first_and_the_lock_dies_with_its_holder(tm
     assert out.startswith("Nothing to do")
 
 
+@pytest.mark.batch
 def test_a_run_removed_from_runs_yaml_leaves_the_manifest(tmp_path):
     deaths = MATRIX.replace("basis: [death, found]", "basis: [death]")
     root = tiny_project(tmp_path, deaths)
