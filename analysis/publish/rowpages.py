@@ -180,19 +180,12 @@ def write_pages(site) -> None:
     case = site.case
     sources = case.sources.set_index("source_id")
     names = dict(zip(case.victims["victim_id"], case.victims["name"]))
-    for row in case.events.to_dict("records"):
-        site.write(
-            f"events/{row['event_id']}.html",
-            "event.html",
-            row=row,
-            victim_name=names.get(row["victim_id"]),
-            sources=sources.loc[row["source_ids"]].reset_index(),
-        )
-    for row in case.findings.to_dict("records"):
-        site.write(
-            f"findings/{row['finding_id']}.html",
-            "finding.html",
-            row=row,
-            victim_name=names.get(row["victim_id"]),
-            sources=sources.loc[row["source_ids"]].reset_index(),
-        )
+    for table, key, template in (("events", "event_id", "event.html"), ("findings", "finding_id", "finding.html")):
+        for row in getattr(case, table).to_dict("records"):
+            site.write(
+                f"{table}/{row[key]}.html",
+                template,
+                row=row,
+                victim_name=names.get(row["victim_id"]),
+                sources=sources.loc[row["source_ids"]].reset_index(),
+            )
