@@ -7,8 +7,19 @@ from pathlib import Path
 
 from common import VENV_PYTHON, Timed, run_measured
 
-CORE = "not browser and not server and not params and not publish and not batch"  # the Makefile's CORE_TESTS
-PARALLEL = ["-n", "auto", "--dist", "loadfile"]  # the Makefile's PARALLEL
+MAKEFILE = Path(__file__).resolve().parent.parent / "Makefile"
+
+
+def _make_variable(name: str) -> str:
+    """A ``NAME := value`` line of the Makefile, so the bench times exactly what ``make`` runs."""
+    found = re.search(rf"^{name} := (.*)$", MAKEFILE.read_text(encoding="utf-8"), re.M)
+    if found is None:
+        raise SystemExit(f"{MAKEFILE}: no '{name} :=' line (the bench reads the core tests' marks from it)")
+    return found.group(1).strip()
+
+
+CORE = _make_variable("CORE_TESTS")  # the core tests' marks, as make test-core selects them
+PARALLEL = _make_variable("PARALLEL").split()  # pytest-xdist's options, as make passes them
 
 
 def run_tests(root: Path, env: dict, core: bool) -> tuple[Timed, str, list[str]]:
