@@ -97,10 +97,6 @@ class Case:
         """Latest possible date of the event that ends the series."""
         return self.series_end_event["date_latest"]
 
-    # The names the rules and notebooks use; the final arrest ends the series in the cases so far.
-    final_arrest_event = series_end_event
-    final_arrest = series_end
-
 
 def each_row(frame: pd.DataFrame) -> Iterator[Any]:
     """The rows of ``frame`` as named tuples (``row.victim_id``), without the index.

@@ -125,7 +125,7 @@ def pack_tracks(
     return tracks
 
 
-def _mark_final_arrest(case: Case, ax, label: bool) -> None:
+def _mark_series_end(case: Case, ax, label: bool) -> None:
     """Shade the days of the event that ends the series (an interval) on a time axis; label it above the panel."""
     arrest = case.series_end_event
     ax.axvspan(arrest["date_earliest"], arrest["date_latest"] + ONE_DAY, color=ARREST_SHADE, lw=0, zorder=0)
@@ -219,7 +219,7 @@ def timeline(
         height = 1.9 + 0.2 * (len(track_y) + len(lanes) + n_proc) + 0.25 * len(lanes)
         fig = Figure(figsize=(WIDTH_IN, max(4.6, height)), layout="constrained")
         ax = fig.add_subplot()
-        _mark_final_arrest(case, ax, label=True)
+        _mark_series_end(case, ax, label=True)
         for v in lanes:
             ax.axhline(lane_of[v], color=LIGHT, lw=0.6, zorder=0)
         victims = case.victims.set_index("victim_id")
@@ -601,7 +601,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
         fig = Figure(figsize=(WIDTH_IN, 5.6), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         for ax, hi_n, lo_n, what in ((top, o_early, o_late, "arose"), (bottom, early, late, "died")):
-            _mark_final_arrest(case, ax, label=ax is top)
+            _mark_series_end(case, ax, label=ax is top)
             ax.fill_between(
                 days,
                 lo_n,
@@ -661,7 +661,7 @@ def cumulative_chart(case: Case, start: str | None = CASE_WINDOW, end: str | Non
                 )
         _time_axis(bottom)
         bottom.set_xlabel("Date")
-        first = certainly_arisen_before(case, case.final_arrest_event)
+        first = certainly_arisen_before(case, case.series_end_event)
         alt = (
             f"Two stacked step charts from {lo:%B %Y} to {hi:%B %Y}, each a band because the dates are intervals. "
             f"Top: missed opportunities accumulate to between {int(o_late[-1])} and {int(o_early[-1])} by the end "

@@ -162,7 +162,7 @@ def test_real_rows_on_the_found_basis_and_until_arrest(real_gaps):
     # with three later deaths in it.
     w2 = row(gaps, "op-w-02")
     assert (w2["days_open_min"], w2["days_open_max"], w2["deaths_while_open"]) == (482, 482, 3)
-    assert case.final_arrest == pd.Timestamp("2015-10-18")
+    assert case.series_end == pd.Timestamp("2015-10-18")
     # No death followed any opportunity in the Taylor investigation.
     assert gaps.loc[gaps["investigation"] == "taylor", "gap_days_min"].isna().all()
 

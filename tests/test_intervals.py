@@ -170,7 +170,7 @@ def test_the_cumulative_charts_alt_text_counts_what_certainly_arose_before_the_s
     from analysis.plots import cumulative_chart
 
     case, opportunities, _ = record
-    end = case.final_arrest_event
+    end = case.series_end_event
     alt = cumulative_chart(case).alt_text
     said = int(re.search(r"\((\d+) had certainly arisen before", alt).group(1))
     expected = oracle.certainly_before_event(

@@ -118,7 +118,7 @@ def test_cumulative_bands_and_the_count_before_the_series_end_agree_with_the_ora
         assert list(zip(low, high)) == [oracle.band(pairs, d) for d in every_day]
     end = tables["events"][0]
     with loaded(tables) as case:
-        assert certainly_arisen_before(case, case.final_arrest_event) == oracle.certainly_before_event(
+        assert certainly_arisen_before(case, case.series_end_event) == oracle.certainly_before_event(
             tables["opportunities"], end["date_earliest"], end["date_latest"]
         )
 

@@ -65,7 +65,7 @@ def test_death_interval_is_plausible(case, victim_id):
 def test_final_arrest_is_october_2015(case):
     arrests = case.events[case.events["kind"] == "arrest"]
     assert len(arrests) >= 1
-    assert _day("2015-10-01") <= case.final_arrest <= _day("2015-10-31")
+    assert _day("2015-10-01") <= case.series_end <= _day("2015-10-31")
     # the arrest came no later than the murder charge
     charges = case.events[case.events["kind"] == "charge"]
     murder_charge = charges[charges["summary"].str.contains("murder")]
@@ -75,7 +75,7 @@ def test_final_arrest_is_october_2015(case):
 
 
 def test_every_opportunity_arose_before_the_final_arrest(case):
-    late = case.opportunities[case.opportunities["date_latest"] >= case.final_arrest]
+    late = case.opportunities[case.opportunities["date_latest"] >= case.series_end]
     assert late.empty, late[["opportunity_id", "date_latest"]].to_string()
 
 
