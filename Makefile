@@ -18,6 +18,11 @@ help: ## list the targets
 # uv installs the same pins as pip in a fraction of the time; bytecode is compiled at install
 # because PYTHONDONTWRITEBYTECODE (set on some machines) would otherwise make every kernel start
 # recompile pandas and matplotlib. Without uv the set-up falls back to pip and says so.
+# The same for the project's own code: Python writes its bytecode beside it (git ignores
+# __pycache__/), so test workers, kernels and commands do not each compile analysis/ and rewrite
+# the tests' asserts again on every run.
+unexport PYTHONDONTWRITEBYTECODE
+
 $(READY): requirements.txt constraints.txt pyproject.toml
 	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	  if ! echo " $(PYTHONS) " | grep -q " $$found "; then \
@@ -48,9 +53,12 @@ test: $(READY) ## run every test: data, library, CLI, environment parity, notebo
 	$(PY) -m pytest $(PARALLEL)
 
 CORE_TESTS := not browser and not server and not params and not publish and not release and not batch
+# The core tests keep their regeneration of the committed outputs in build/tests/regeneration/ and
+# re-run only the runs whose inputs changed since (the batch's own rule); `make test` regenerates all.
+CORE_OPTIONS := --reuse-regeneration
 
 test-core: $(READY) ## run the core tests (data, library, CLI, notebooks, stale outputs): all but browser, server, params, publish, release, batch
-	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)"
+	$(PY) -m pytest $(PARALLEL) -m "$(CORE_TESTS)" $(CORE_OPTIONS)
 
 test-deep: $(READY) ## the property tests with thousands of generated cases against the brute-force oracle (minutes)
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -p no:xdist -q tests/test_properties.py

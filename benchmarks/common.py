@@ -70,6 +70,7 @@ def child_env(root: Path) -> dict:
     real working tree, while the batch parent imports the copy.
     """
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as under make, which unexports it (see the Makefile)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
     return env
 

@@ -19,13 +19,16 @@ def _make_variable(name: str) -> str:
 
 
 CORE = _make_variable("CORE_TESTS")  # the core tests' marks, as make test-core selects them
+CORE_OPTIONS = _make_variable("CORE_OPTIONS").split()  # its other options (it keeps its regeneration)
 PARALLEL = _make_variable("PARALLEL").split()  # pytest-xdist's options, as make passes them
 
 
-def run_tests(root: Path, env: dict, core: bool) -> tuple[Timed, str, list[str]]:
+def run_tests(root: Path, env: dict, core: bool, reuse: bool = True) -> tuple[Timed, str, list[str]]:
     """Time pytest once in the copy; return the timing, pytest's outcome counts and the ids of the
-    tests that failed or errored."""
-    marks = ["-m", CORE] if core else []
+    tests that failed or errored. ``reuse=False`` runs the core tests without ``CORE_OPTIONS``, so
+    every run of the batch is regenerated, as the first ``make test-core`` after a change to the
+    library or the data does."""
+    marks = ["-m", CORE, *(CORE_OPTIONS if reuse else [])] if core else []
     command = [str(root / VENV_PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *PARALLEL, *marks]
     timed = run_measured(command, root, env, check=False)
     lines = [line for line in timed.stdout.splitlines() if line.strip()]

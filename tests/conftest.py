@@ -5,6 +5,11 @@ is shared by the stale-output tests and the nbval comparison: each notebook run 
 per test run and compared once, also when pytest-xdist spreads the tests over several processes
 (`make test` does). It starts in the background as soon as collection shows a test needs it, so
 the other tests run while it works.
+
+With ``--reuse-regeneration`` (`make test-core` passes it) the regeneration is kept between test
+runs in build/tests/regeneration/, and the batch re-runs only what its own rule calls out of date
+there: a run whose notebook, data, library code, parameters or environment changed, or whose
+outputs are no longer the bytes it wrote. `make test` and CI regenerate every run afresh.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+KEPT_REGENERATION = ROOT / "build" / "tests" / "regeneration"
 
 HEADERS = {
     "victims": "victim_id,name,age,home_town,died_earliest,died_latest,found_date,found_place,classified_at_time,source_ids,notes",
@@ -210,17 +216,20 @@ class Regeneration:
     running and no other worker waits in vain.
     """
 
-    def __init__(self, shared: Path) -> None:
-        self.folder = shared / "regeneration"
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, shared: Path, reuse: bool = False) -> None:
+        self.control = shared / "regeneration"  # this test run's: who started the batch, its log, its exit
+        self.control.mkdir(parents=True, exist_ok=True)
+        # The outputs: this run's own folder, or the one kept between runs (then without --force, so
+        # the batch re-runs only what changed since the last regeneration there).
+        self.folder = KEPT_REGENERATION if reuse else self.control
         self.process: subprocess.Popen | None = None
         import fcntl  # Unix only: imported where used, so the other tests collect anywhere
 
-        with open(self.folder / "start.lock", "a+", encoding="utf-8") as lock:
+        with open(self.control / "start.lock", "a+", encoding="utf-8") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if (self.folder / "batch.log").exists():
+            if (self.control / "batch.log").exists():
                 return  # another worker started it
-            self.log = open(self.folder / "batch.log", "w", encoding="utf-8")
+            self.log = open(self.control / "batch.log", "w", encoding="utf-8")
             # One batch worker: `make test` runs the tests in two processes beside it, and on two cores
             # that finishes sooner than two batch workers competing with them.
             self.process = subprocess.Popen(
@@ -229,7 +238,7 @@ class Regeneration:
                     "-m",
                     "analysis",
                     "run",
-                    "--force",
+                    *([] if reuse else ["--force"]),
                     "--jobs",
                     "1",
                     "--root",
@@ -254,17 +263,17 @@ class Regeneration:
         """In the worker that started the batch: wait for it and record its exit status for the others."""
         code = self.process.wait(timeout=1200)
         self.log.close()
-        (self.folder / "exit.tmp").write_text(str(code), encoding="utf-8")
-        (self.folder / "exit.tmp").replace(self.folder / "exit")
+        (self.control / "exit.tmp").write_text(str(code), encoding="utf-8")
+        (self.control / "exit.tmp").replace(self.control / "exit")
 
     def wait(self) -> Path:
         """Wait for the batch; return the folder holding figures/, notebooks/ and build/runs/."""
         deadline = time.monotonic() + 1200
-        while not (self.folder / "exit").exists():
+        while not (self.control / "exit").exists():
             assert time.monotonic() < deadline, "the regeneration did not finish"
             time.sleep(0.1)
-        code = int((self.folder / "exit").read_text(encoding="utf-8"))
-        assert code == 0, (self.folder / "batch.log").read_text(encoding="utf-8")[-6000:]
+        code = int((self.control / "exit").read_text(encoding="utf-8"))
+        assert code == 0, (self.control / "batch.log").read_text(encoding="utf-8")[-6000:]
         return self.folder
 
     def close(self, interrupted: bool) -> None:
@@ -285,6 +294,19 @@ def shared_temp(config: pytest.Config) -> Path:
     return base.parent if hasattr(config, "workerinput") else base
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reuse-regeneration",
+        action="store_true",
+        help="keep the regeneration of the committed outputs in build/tests/regeneration/ and re-run only "
+        "the runs whose inputs changed since (make test-core); without it every run is regenerated afresh",
+    )
+
+
+def start_regeneration(config: pytest.Config) -> Regeneration:
+    return Regeneration(shared_temp(config), reuse=config.getoption("--reuse-regeneration"))
+
+
 def uses_regeneration(item: pytest.Item) -> bool:
     return "regenerated" in getattr(item, "fixturenames", ())
 
@@ -298,7 +320,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the regeneration early if any selected test uses it (and not at all otherwise)."""
     global _regeneration
     if _regeneration is None and any(uses_regeneration(item) for item in session.items):
-        _regeneration = Regeneration(shared_temp(session.config))
+        _regeneration = start_regeneration(session.config)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -311,5 +333,5 @@ def regenerated(pytestconfig: pytest.Config) -> Path:
     """A folder with every run's outputs regenerated from the committed data, notebooks and code."""
     global _regeneration
     if _regeneration is None:  # e.g. a plugin collected items without the hook above
-        _regeneration = Regeneration(shared_temp(pytestconfig))
+        _regeneration = start_regeneration(pytestconfig)
     return _regeneration.wait()

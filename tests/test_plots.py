@@ -23,13 +23,9 @@ def case():
 
 
 @pytest.fixture(scope="module")
-def saved(case, tmp_path_factory) -> dict:
-    """Every figure of ``plots.FIGURES`` drawn from the real data and saved once: name -> (figure, paths)."""
-    out = tmp_path_factory.mktemp("figures")
-    return {
-        name: (fig, save_figure(fig, name, out))
-        for name, fig in ((name, draw(case)) for name, draw in plots.FIGURES.items())
-    }
+def drawn(case) -> dict:
+    """Every figure of ``plots.FIGURES`` drawn once from the real data: name -> figure."""
+    return {name: draw(case) for name, draw in plots.FIGURES.items()}
 
 
 def texts(fig) -> list[str]:
@@ -37,8 +33,8 @@ def texts(fig) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(plots.FIGURES))
-def test_every_figure_has_title_axis_labels_source_and_alt_text(saved, name):
-    fig, _ = saved[name]
+def test_every_figure_has_title_axis_labels_source_and_alt_text(drawn, name):
+    fig = drawn[name]
     assert fig.get_suptitle()
     assert "Source: Stephen Port police-failings record; every row cites public sources in data/sources.csv" in texts(
         fig
@@ -50,20 +46,21 @@ def test_every_figure_has_title_axis_labels_source_and_alt_text(saved, name):
 
 
 @pytest.mark.parametrize("name", list(plots.FIGURES))
-def test_no_text_is_cut_off_at_the_figure_edge(saved, name):
-    """After saving, every label, legend entry, title and source line lies inside the saved figure."""
-    fig, _ = saved[name]
-    fig.set_layout_engine(None)  # measure the layout the saved files carry, without laying out again
-    fig.set_dpi(RC["savefig.dpi"])  # and at the PNG's resolution, where text extents are what the PNG shows
+def test_no_text_is_cut_off_at_the_figure_edge(drawn, name):
+    """Laid out as the saved PNG is, every label, legend entry, title and source line lies inside the figure."""
+    fig = drawn[name]
+    fig.set_dpi(RC["savefig.dpi"])  # at the PNG's resolution, where text extents are what the PNG shows
     canvas = FigureCanvasAgg(fig)
     with house_style():
-        canvas.draw()  # places the axis labels for this renderer, as saving placed them in the PNG
+        # Saving the PNG is this same draw: the layout engine places everything for this renderer,
+        # then the artists are drawn where it put them (save_figure's SVG reuses that layout).
+        canvas.draw()
     renderer = canvas.get_renderer()
     edge = fig.bbox.padded(1)  # a pixel of slack for antialiasing
-    drawn = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    shown = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
     outside = [
         (t.get_text(), t.get_window_extent(renderer))
-        for t in drawn
+        for t in shown
         if not (edge.contains(*t.get_window_extent(renderer).min) and edge.contains(*t.get_window_extent(renderer).max))
     ]
     assert outside == []
@@ -211,9 +208,9 @@ def test_cumulative_chart_counts_by_the_timelines_date_rule(tmp_path):
     assert (lower.get_ydata()[-1], upper.get_ydata()[-1]) == (2, 3)
 
 
-def test_same_data_same_bytes(saved, tmp_path):
-    _, first = saved["gaps-to-next-death"]
-    second = save_figure(plots.gap_chart(load_case(DATA)), "gaps-to-next-death", tmp_path)
+def test_same_data_same_bytes(tmp_path):
+    first = save_figure(plots.gap_chart(load_case(DATA)), "gaps-to-next-death", tmp_path / "first")
+    second = save_figure(plots.gap_chart(load_case(DATA)), "gaps-to-next-death", tmp_path / "second")
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.name
     svg = next(p for p in first if p.suffix == ".svg").read_text(encoding="utf-8")
