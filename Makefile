@@ -124,5 +124,5 @@ serve: $(DB) $(DB_METADATA) ## browse and query the record in Datasette at http:
 	@echo "Datasette is serving the record at http://127.0.0.1:$(PORT)/$(notdir $(basename $(DB)))  (Ctrl-C stops it)"
 	$(VENV)/bin/datasette serve -i $(DB) --metadata $(DB_METADATA) --host 127.0.0.1 --port $(PORT)
 
-clean: ## remove build/ (executed notebooks of every run and the run state)
+clean: ## remove build/ (executed notebooks of every run, the run state, the core tests' kept regeneration)
 	rm -rf build

@@ -84,12 +84,15 @@ def progress(message: str) -> None:
 
 
 def copy_project(workdir: Path) -> Path:
-    """Copy the project into ``workdir/project`` (mtimes kept) with ``.venv`` linked to the real one."""
+    """Copy the project and its git history into ``workdir/project`` (mtimes kept) with ``.venv`` linked
+    to the real one."""
     root = workdir / "project"
     for name in COPIED_DIRS:
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     for name in COPIED_FILES:
         shutil.copy2(REPO / name, root / name)
+    # The history too: the release tests clone the project, and the site names the commit it was built from.
+    shutil.copytree(REPO / ".git", root / ".git", symlinks=True)
     (root / ".venv").symlink_to(REPO / ".venv", target_is_directory=True)
     return root
 
