@@ -148,9 +148,10 @@ def batch_rows(runs: int, repetitions: list[Repetition]) -> list[Row]:
             seconds("change"),
             peak("change"),
             ratio=change_ratio,
-            target="one-change/full <= 1",
-            met=change_ratio <= 1,
-            note=f"ratio one-change/full; per repetition {listed(change_ratios)}; re-ran {reran} runs",
+            # No target since every run depends on every table (docs/batch.md): a corrected row re-runs
+            # the whole batch, so this is a full run by design and its ratio is 1 give or take the noise.
+            note=f"ratio one-change/full; per repetition {listed(change_ratios)}; re-ran {reran} runs "
+            "(every run reads every table, so a correction re-runs all of them: no target)",
         ),
         Row(
             "full, no fork",

@@ -100,6 +100,8 @@ def markdown(text: str, rewrite=None) -> Markup:
         "<table>", '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>'
     )
     body = body.replace("</table>", "</table></div>")
+    # a code block too wide for the page scrolls, so a keyboard must be able to reach it
+    body = body.replace("<pre>", '<pre tabindex="0">')
     if rewrite is not None:
         body = re.sub(
             r'(<a href=")([^"]*)(")',
