@@ -207,6 +207,22 @@ def processes_in(folder: Path) -> set[int]:
     return found
 
 
+def prune_kept_regeneration(folder: Path) -> None:
+    """Remove from a kept regeneration the figures and notebooks no run of runs.yaml writes any more
+    (a run renamed or removed since): the batch never deletes a file, and the comparisons with the
+    committed folders would report the leftovers as stale."""
+    from analysis.batch.manifest import MANIFEST, outputs_of
+    from analysis.batch.spec import RUNS_FILE, read_runs
+
+    figures, notebooks = folder / "figures", folder / "notebooks"
+    wanted = {path for run in read_runs(ROOT / RUNS_FILE) for path in outputs_of(run, figures, notebooks).values()}
+    wanted.add(figures / MANIFEST)
+    for kept in (figures, notebooks):
+        for path in kept.glob("*") if kept.is_dir() else ():
+            if path.is_file() and path not in wanted:
+                path.unlink()
+
+
 class Regeneration:
     """``python -m analysis run --force`` on the committed project, once per test run, into ``shared``.
 
@@ -229,6 +245,8 @@ class Regeneration:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if (self.control / "batch.log").exists():
                 return  # another worker started it
+            if reuse:
+                prune_kept_regeneration(self.folder)
             self.log = open(self.control / "batch.log", "w", encoding="utf-8")
             # One batch worker: `make test` runs the tests in two processes beside it, and on two cores
             # that finishes sooner than two batch workers competing with them.

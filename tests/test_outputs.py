@@ -66,3 +66,17 @@ def test_each_run_had_a_fresh_kernel_and_none_is_left(regenerated):
         assert counts == list(range(1, len(counts) + 1)), run.name
     left = processes_in(regenerated)
     assert not left, f"processes still running in {regenerated}: {left}"
+
+
+def test_a_kept_regeneration_loses_the_files_no_run_writes_any_more(tmp_path):
+    """make test-core keeps its regeneration between runs; a figure or notebook of a run since renamed
+    or removed is deleted from it before the batch, so it cannot show up as a stale committed output."""
+    from conftest import prune_kept_regeneration
+
+    kept = {"figures/case-timeline.svg", "figures/manifest.json", "notebooks/02-gaps-to-next-death.ipynb"}
+    gone = {"figures/a-renamed-figure.svg", "figures/a-renamed-figure.alt.txt", "notebooks/old-notebook.ipynb"}
+    for name in kept | gone:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    prune_kept_regeneration(tmp_path)
+    assert {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()} == kept
