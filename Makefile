@@ -12,17 +12,17 @@ KERNEL := port-inquests
 
 .PHONY: help setup figures test test-core test-deep test-pythons validate gaps lab bench docs clean db serve lint
 
+# Python may write bytecode for the project's own code, even where PYTHONDONTWRITEBYTECODE is
+# set: otherwise every test process, kernel and command compiles analysis/ again and pytest rewrites
+# the tests' asserts again, on every run. It goes in __pycache__/ beside the code, which git ignores.
+unexport PYTHONDONTWRITEBYTECODE
+
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 # uv installs the same pins as pip in a fraction of the time; bytecode is compiled at install
 # because PYTHONDONTWRITEBYTECODE (set on some machines) would otherwise make every kernel start
 # recompile pandas and matplotlib. Without uv the set-up falls back to pip and says so.
-# The same for the project's own code: Python writes its bytecode beside it (git ignores
-# __pycache__/), so test workers, kernels and commands do not each compile analysis/ and rewrite
-# the tests' asserts again on every run.
-unexport PYTHONDONTWRITEBYTECODE
-
 $(READY): requirements.txt constraints.txt pyproject.toml
 	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	  if ! echo " $(PYTHONS) " | grep -q " $$found "; then \

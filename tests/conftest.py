@@ -224,7 +224,8 @@ def prune_kept_regeneration(folder: Path) -> None:
 
 
 class Regeneration:
-    """``python -m analysis run --force`` on the committed project, once per test run, into ``shared``.
+    """``python -m analysis run --force`` on the committed project, once per test run, into ``shared``;
+    with ``reuse``, ``python -m analysis run`` into the kept regeneration instead (only what is out of date).
 
     With pytest-xdist every worker collects the whole suite: the first one to need the regeneration
     starts it (a lock file in the run's shared temporary folder decides), the others wait for the
